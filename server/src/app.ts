@@ -1,0 +1,110 @@
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import { AuditService } from './audit/audit-service.js';
+import { registerAuditRoutes } from './audit/audit-routes.js';
+import { AuditStore } from './audit/audit-store.js';
+import type { Config } from './config.js';
+import { createDatabase } from './db/knex.js';
+import { registerHealthRoutes } from './health/health-routes.js';
+import { HealthService } from './health/health-service.js';
+import { SidecarProbe } from './health/sidecar-probe.js';
+import { apiKeyGuard } from './http/auth.js';
+import { requestLogger } from './http/logging.js';
+import { buildOpenApiDocument, createApiRegistry } from './http/openapi.js';
+import { notFoundHandler, problemHandler, requireJsonBody } from './http/problem-middleware.js';
+import { defineRoute, type RouteContext } from './http/route.js';
+import { createLiveKitClients, type LiveKitClients } from './livekit/livekit-clients.js';
+import { registerParticipantRoutes } from './participants/participants-routes.js';
+import { ParticipantsService } from './participants/participants-service.js';
+import { registerRoomRoutes } from './rooms/rooms-routes.js';
+import { RoomsService } from './rooms/rooms-service.js';
+import { registerTokenRoutes } from './tokens/tokens-routes.js';
+import { TokensService } from './tokens/tokens-service.js';
+import { z } from 'zod';
+
+/** Everything the routes need, built once at start-up. */
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  db: Knex;
+  livekit: LiveKitClients;
+}
+
+/** Builds the long-lived clients from config: Postgres pool and LiveKit API clients. */
+export function createDeps(config: Config, logger: Logger): AppDeps {
+  return {
+    config,
+    logger,
+    db: createDatabase({ url: config.database.url, poolMax: config.database.poolMax, timeoutMs: config.upstreamTimeoutMs }),
+    livekit: createLiveKitClients({
+      url: config.livekit.url,
+      apiKey: config.livekit.apiKey,
+      apiSecret: config.livekit.apiSecret,
+      timeoutMs: config.upstreamTimeoutMs,
+    }),
+  };
+}
+
+/** Wires services and routes into an Express app. Holds no global state; call it as often as tests like. */
+export function createApp(deps: AppDeps): Express {
+  const { config, logger, db, livekit } = deps;
+
+  const auditStore = new AuditStore(db);
+  const audit = new AuditService(auditStore);
+  const tokens = new TokensService({
+    apiKey: config.livekit.apiKey,
+    apiSecret: config.livekit.apiSecret,
+    publicUrl: config.livekit.publicUrl,
+    ttlSeconds: config.tokenTtlSeconds,
+  });
+  const rooms = new RoomsService(livekit.rooms, audit);
+  const participants = new ParticipantsService(livekit.rooms, rooms, audit);
+  const probeOpts = { timeoutMs: config.sidecars.healthTimeoutMs, cacheMs: config.sidecars.healthCacheMs };
+  const health = new HealthService({
+    version: config.version,
+    db,
+    livekit: livekit.rooms,
+    sttLive: new SidecarProbe(config.sidecars.sttLiveUrl, probeOpts),
+    sttPost: new SidecarProbe(config.sidecars.sttPostUrl, probeOpts),
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.http.trustProxy);
+  app.set('query parser', 'simple');
+  app.use(requestLogger(logger));
+  app.use(helmet());
+  app.use(requireJsonBody);
+  app.use(express.json({ limit: config.http.bodyLimit, strict: true, type: ['application/json', 'application/*+json'] }));
+
+  const router = express.Router({ strict: false });
+  const registry = createApiRegistry();
+  const ctx: RouteContext = { router, registry, requireApiKey: apiKeyGuard(config.apiSecret) };
+
+  registerHealthRoutes(ctx, health);
+  registerTokenRoutes(ctx, tokens);
+  registerRoomRoutes(ctx, rooms);
+  registerParticipantRoutes(ctx, participants, { apiSecret: config.apiSecret, tokens });
+  registerAuditRoutes(ctx, auditStore);
+
+  let document: unknown;
+  defineRoute(ctx, {
+    method: 'get',
+    path: '/v1/openapi.json',
+    summary: 'This API as an OpenAPI 3.1 document',
+    tag: 'Meta',
+    auth: 'public',
+    responses: { 200: { description: 'OpenAPI 3.1 document', schema: z.object({ openapi: z.string() }).loose() } },
+    handler: (_input, _req, res) => {
+      document ??= buildOpenApiDocument(registry, config.version);
+      res.json(document);
+    },
+  });
+
+  app.use(router);
+  app.use(notFoundHandler);
+  app.use(problemHandler);
+  return app;
+}

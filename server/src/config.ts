@@ -1,0 +1,109 @@
+import { z } from 'zod';
+
+/** Thrown when the environment does not describe a runnable control plane; names every bad variable. */
+export class ConfigError extends Error {
+  constructor(public readonly issues: string[]) {
+    super(`invalid configuration:\n  ${issues.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const secret = (name: string) =>
+  z
+    .string({ error: `${name} is required (secrets have no default; run scripts/init to generate one)` })
+    .min(16, `${name} must be at least 16 characters`);
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+const wsUrl = z.url({ protocol: /^(wss?|https?)$/, error: 'must be a ws(s) or http(s) URL' });
+const optionalUrl = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v))
+  .pipe(httpUrl.optional());
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
+  HOST: z.string().default('0.0.0.0'),
+  PORT: port.default(3000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  API_SECRET: secret('API_SECRET'),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }),
+  DATABASE_POOL_MAX: positiveInt.default(10),
+  LIVEKIT_URL: httpUrl,
+  LIVEKIT_PUBLIC_URL: wsUrl.optional(),
+  LIVEKIT_API_KEY: z.string().min(1, 'LIVEKIT_API_KEY is required'),
+  LIVEKIT_API_SECRET: secret('LIVEKIT_API_SECRET').refine((s) => s.length >= 32, 'LIVEKIT_API_SECRET must be at least 32 characters (livekit-server refuses shorter)'),
+  TOKEN_TTL_SECONDS: positiveInt.max(86_400).default(3600),
+  UPSTREAM_TIMEOUT_MS: positiveInt.max(30_000).default(1500),
+  STT_LIVE_URL: optionalUrl,
+  STT_POST_URL: optionalUrl,
+  SIDECAR_HEALTH_TIMEOUT_MS: positiveInt.default(500),
+  SIDECAR_HEALTH_CACHE_MS: z.coerce.number().int().min(0).default(5000),
+  BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must look like 100kb').default('100kb'),
+  SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
+  TRUST_PROXY: bool.default(false),
+});
+
+/** The control plane's configuration, parsed once at boot and frozen. */
+export interface Config {
+  readonly env: 'development' | 'production' | 'test';
+  readonly version: string;
+  readonly http: { readonly host: string; readonly port: number; readonly bodyLimit: string; readonly trustProxy: boolean; readonly shutdownGraceMs: number };
+  readonly logLevel: string;
+  readonly apiSecret: string;
+  readonly database: { readonly url: string; readonly poolMax: number };
+  readonly livekit: { readonly url: string; readonly publicUrl: string; readonly apiKey: string; readonly apiSecret: string };
+  readonly tokenTtlSeconds: number;
+  readonly upstreamTimeoutMs: number;
+  readonly sidecars: {
+    readonly sttLiveUrl?: string;
+    readonly sttPostUrl?: string;
+    readonly healthTimeoutMs: number;
+    readonly healthCacheMs: number;
+  };
+}
+
+/** Service version reported by /v1/health and the OpenAPI document. */
+export const VERSION = '0.1.0';
+
+/** Parses an environment (normally `process.env`) into a frozen Config, or throws a ConfigError naming each bad variable. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const config: Config = {
+    env: e.NODE_ENV,
+    version: VERSION,
+    http: { host: e.HOST, port: e.PORT, bodyLimit: e.BODY_LIMIT, trustProxy: e.TRUST_PROXY, shutdownGraceMs: e.SHUTDOWN_GRACE_MS },
+    logLevel: e.LOG_LEVEL,
+    apiSecret: e.API_SECRET,
+    database: { url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX },
+    livekit: {
+      url: e.LIVEKIT_URL.replace(/\/$/, ''),
+      publicUrl: e.LIVEKIT_PUBLIC_URL ?? e.LIVEKIT_URL.replace(/^http/, 'ws').replace(/\/$/, ''),
+      apiKey: e.LIVEKIT_API_KEY,
+      apiSecret: e.LIVEKIT_API_SECRET,
+    },
+    tokenTtlSeconds: e.TOKEN_TTL_SECONDS,
+    upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
+    sidecars: {
+      sttLiveUrl: e.STT_LIVE_URL,
+      sttPostUrl: e.STT_POST_URL,
+      healthTimeoutMs: e.SIDECAR_HEALTH_TIMEOUT_MS,
+      healthCacheMs: e.SIDECAR_HEALTH_CACHE_MS,
+    },
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T extends object>(o: T): T {
+  for (const v of Object.values(o)) if (v && typeof v === 'object') deepFreeze(v as object);
+  return Object.freeze(o);
+}

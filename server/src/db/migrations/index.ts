@@ -1,0 +1,7 @@
+import type { Knex } from 'knex';
+import * as createAuditLog from './20261123160000_create_audit_log.js';
+
+/** Every migration by its timestamped name. Add new ones here; never edit one that has landed. */
+export const migrations: Record<string, Knex.Migration> = {
+  '20261123160000_create_audit_log': createAuditLog,
+};

@@ -1,0 +1,45 @@
+import type { Knex } from 'knex';
+import type { RoomServiceClient } from 'livekit-server-sdk';
+import type { Health } from './health-schemas.js';
+import type { SidecarProbe } from './sidecar-probe.js';
+
+/** Probes every dependency in parallel, each bounded by its own timeout. */
+export class HealthService {
+  constructor(
+    private readonly deps: {
+      version: string;
+      db: Knex;
+      livekit: RoomServiceClient;
+      sttLive: SidecarProbe;
+      sttPost: SidecarProbe;
+    },
+  ) {}
+
+  /** The report served by GET /v1/health. */
+  async check(): Promise<Health> {
+    const [postgres, livekit, transcriptionLive, transcriptionPost] = await Promise.all([
+      timed(() => this.deps.db.raw('select 1')),
+      // Listing one named room proves reachability and that our API key is accepted.
+      timed(() => this.deps.livekit.listRooms(['rtcstack-health-probe'])),
+      this.deps.sttLive.isUp(),
+      this.deps.sttPost.isUp(),
+    ]);
+    return {
+      status: postgres.ok && livekit.ok ? 'ok' : 'degraded',
+      version: this.deps.version,
+      capabilities: { transcriptionLive, transcriptionPost },
+      dependencies: { postgres, livekit },
+    };
+  }
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<Health['dependencies']['postgres']> {
+  const start = performance.now();
+  try {
+    await fn();
+    return { ok: true, latencyMs: Math.round(performance.now() - start) };
+  } catch (err) {
+    const e = err as Error & { code?: string; cause?: { code?: string } };
+    return { ok: false, latencyMs: Math.round(performance.now() - start), error: e.code ?? e.cause?.code ?? e.name ?? 'error' };
+  }
+}

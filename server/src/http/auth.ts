@@ -1,0 +1,28 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import { UnauthorizedError } from './errors.js';
+
+/**
+ * Compares two secrets in constant time. Both sides are hashed first so that neither the
+ * length nor the content of the expected secret leaks through timing.
+ */
+export function secretsEqual(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+/** Middleware that admits a request only when its X-API-Key header equals the API secret. */
+export function apiKeyGuard(apiSecret: string): RequestHandler {
+  return (req, _res, next) => {
+    const given = req.get('x-api-key');
+    if (given === undefined || given === '') return next(new UnauthorizedError('Missing X-API-Key header'));
+    if (!secretsEqual(given, apiSecret)) return next(new UnauthorizedError('Invalid X-API-Key'));
+    next();
+  };
+}
+
+/** True when the request carries a valid X-API-Key (for routes that also accept other credentials). */
+export function hasValidApiKey(header: string | undefined, apiSecret: string): boolean {
+  return header !== undefined && header !== '' && secretsEqual(header, apiSecret);
+}

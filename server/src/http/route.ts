@@ -1,0 +1,124 @@
+import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
+import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
+import { z, type ZodType } from 'zod';
+import { ValidationError, type FieldError } from './errors.js';
+import { ProblemSchema } from './schemas.js';
+
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+type AnyObject = z.ZodObject<z.ZodRawShape>;
+
+/** How a route authenticates: the shared API key, none at all, or a custom guard. */
+export type RouteAuth = 'apiKey' | 'public' | { guard: RequestHandler; security: RouteConfig['security'] };
+
+/** One response a route may give: its description and, unless it has no body, its schema. */
+export interface ResponseSpec {
+  description: string;
+  schema?: ZodType;
+  contentType?: string;
+}
+
+/** Everything needed to validate, document and serve one route. */
+export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends ZodType> {
+  method: Method;
+  /** Express-style path, e.g. `/v1/rooms/:roomId`. */
+  path: string;
+  summary: string;
+  description?: string;
+  tag: string;
+  auth?: RouteAuth;
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** Success responses; standard error responses are documented automatically. */
+  responses: Record<number, ResponseSpec>;
+  /** Extra error statuses this route can answer beyond the standard ones. */
+  errors?: number[];
+  handler: (input: { params: z.output<P>; query: z.output<Q>; body: z.output<B> }, req: Request, res: Response) => Promise<void> | void;
+}
+
+/** Wiring that every route shares. */
+export interface RouteContext {
+  router: Router;
+  registry: OpenAPIRegistry;
+  requireApiKey: RequestHandler;
+}
+
+const ERROR_TITLES: Record<number, string> = {
+  400: 'Invalid request (malformed JSON or a field that fails validation)',
+  401: 'Missing or invalid credentials',
+  403: 'Not allowed for this caller',
+  404: 'Not found',
+  409: 'Conflicts with the current state',
+  413: 'Body too large',
+  415: 'Body is not JSON',
+  502: 'An upstream service answered wrongly',
+  503: 'A dependency is down or too slow; retry later',
+};
+
+/** Registers a route on the router and its operation in the OpenAPI registry, from one spec. */
+export function defineRoute<P extends AnyObject = AnyObject, Q extends AnyObject = AnyObject, B extends ZodType = ZodType>(
+  ctx: RouteContext,
+  spec: RouteSpec<P, Q, B>,
+): void {
+  const auth = spec.auth ?? 'apiKey';
+  const errorStatuses = new Set<number>([...(spec.errors ?? []), 503]);
+  if (auth !== 'public') errorStatuses.add(401);
+  if (spec.params || spec.query || spec.body) errorStatuses.add(400);
+  if (spec.body) {
+    errorStatuses.add(413);
+    errorStatuses.add(415);
+  }
+
+  const responses: RouteConfig['responses'] = {};
+  for (const [status, r] of Object.entries(spec.responses)) {
+    responses[status] = r.schema
+      ? { description: r.description, content: { [r.contentType ?? 'application/json']: { schema: r.schema } } }
+      : { description: r.description };
+  }
+  for (const status of [...errorStatuses].sort()) {
+    responses[status] = {
+      description: ERROR_TITLES[status] ?? 'Error',
+      content: { 'application/problem+json': { schema: ProblemSchema } },
+    };
+  }
+
+  ctx.registry.registerPath({
+    method: spec.method,
+    path: spec.path.replace(/:(\w+)/g, '{$1}'),
+    summary: spec.summary,
+    description: spec.description,
+    tags: [spec.tag],
+    security: auth === 'public' ? [] : auth === 'apiKey' ? [{ apiKey: [] }] : auth.security,
+    request: {
+      params: spec.params,
+      query: spec.query,
+      body: spec.body ? { content: { 'application/json': { schema: spec.body } }, required: true } : undefined,
+    },
+    responses,
+  });
+
+  const guards: RequestHandler[] = auth === 'public' ? [] : auth === 'apiKey' ? [ctx.requireApiKey] : [auth.guard];
+  const handle = async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const errors: FieldError[] = [];
+      const params = parsePart('params', spec.params, req.params, errors);
+      const query = parsePart('query', spec.query, req.query, errors);
+      const body = parsePart('body', spec.body, req.body ?? {}, errors);
+      if (errors.length > 0) throw new ValidationError(errors);
+      await spec.handler({ params, query, body } as never, req, res);
+    } catch (err) {
+      next(err);
+    }
+  };
+  ctx.router[spec.method](spec.path, ...guards, handle);
+}
+
+function parsePart(where: string, schema: ZodType | undefined, value: unknown, errors: FieldError[]): unknown {
+  if (!schema) return {};
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  for (const issue of result.error.issues) {
+    errors.push({ field: [where, ...issue.path.map(String)].join('.'), message: issue.message });
+  }
+  return undefined;
+}

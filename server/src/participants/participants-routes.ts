@@ -1,0 +1,78 @@
+import type { RequestHandler } from 'express';
+import { hasValidApiKey } from '../http/auth.js';
+import { ForbiddenError, UnauthorizedError } from '../http/errors.js';
+import { defineRoute, type RouteContext } from '../http/route.js';
+import { RoomParamsSchema } from '../rooms/rooms-schemas.js';
+import type { TokensService } from '../tokens/tokens-service.js';
+import { ROLE_PERMISSIONS } from '../tokens/role-grants.js';
+import { participantToJson } from '../livekit/livekit-json.js';
+import { MuteRequestSchema, ParticipantListSchema, ParticipantParamsSchema } from './participants-schemas.js';
+import type { ParticipantsService } from './participants-service.js';
+
+/** /v1/rooms/:roomId/participants: list, kick, mute. */
+export function registerParticipantRoutes(
+  ctx: RouteContext,
+  participants: ParticipantsService,
+  deps: { apiSecret: string; tokens: TokensService },
+): void {
+  defineRoute(ctx, {
+    method: 'get',
+    path: '/v1/rooms/:roomId/participants',
+    summary: 'List all participants in a room',
+    tag: 'Participants',
+    params: RoomParamsSchema,
+    errors: [404],
+    responses: { 200: { description: 'LiveKit ParticipantInfo objects', schema: ParticipantListSchema } },
+    handler: async ({ params }, _req, res) => {
+      res.json({ participants: (await participants.list(params.roomId)).map(participantToJson) });
+    },
+  });
+
+  defineRoute(ctx, {
+    method: 'delete',
+    path: '/v1/rooms/:roomId/participants/:participantId',
+    summary: 'Remove (kick) a participant',
+    tag: 'Participants',
+    params: ParticipantParamsSchema,
+    errors: [404],
+    responses: { 204: { description: 'Removed' } },
+    handler: async ({ params }, req, res) => {
+      await participants.remove(params.roomId, params.participantId, { actor: 'api-key', requestId: String(req.id) });
+      res.status(204).end();
+    },
+  });
+
+  defineRoute(ctx, {
+    method: 'post',
+    path: '/v1/rooms/:roomId/participants/:participantId/mute',
+    summary: "Server-side mute a participant's track",
+    description:
+      'Callable with X-API-Key, or by a host or moderator of the same room with their own participant token as `Authorization: Bearer <token>` (the role table\'s "Mute others").',
+    tag: 'Participants',
+    auth: { guard: muteGuard(deps), security: [{ apiKey: [] }, { participantToken: [] }] },
+    params: ParticipantParamsSchema,
+    body: MuteRequestSchema,
+    errors: [403, 404],
+    responses: { 204: { description: 'Muted' } },
+    handler: async ({ params, body }, req, res) => {
+      const actor = typeof res.locals.actor === 'string' ? res.locals.actor : 'api-key';
+      await participants.mute(params.roomId, params.participantId, body.trackSid, body.muted, { actor, requestId: String(req.id) });
+      res.status(204).end();
+    },
+  });
+}
+
+/** Admits the API key, or a participant token whose role may mute others in this very room. */
+function muteGuard(deps: { apiSecret: string; tokens: TokensService }): RequestHandler {
+  return async (req, res, next) => {
+    if (hasValidApiKey(req.get('x-api-key'), deps.apiSecret)) return next();
+    const bearer = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '')?.[1];
+    if (!bearer) return next(new UnauthorizedError('Send X-API-Key, or a host or moderator token as Authorization: Bearer'));
+    const who = await deps.tokens.verify(bearer);
+    if (!who) return next(new UnauthorizedError('Participant token is invalid or expired'));
+    if (who.room !== req.params.roomId) return next(new ForbiddenError(`Token is for room ${who.room}, not ${String(req.params.roomId)}`));
+    if (!ROLE_PERMISSIONS[who.role].muteOthers) return next(new ForbiddenError(`Role ${who.role} may not mute others`));
+    res.locals.actor = `${who.role}:${who.identity}`;
+    next();
+  };
+}

@@ -1,0 +1,52 @@
+import { AccessToken, TokenVerifier } from 'livekit-server-sdk';
+import { ROLES, type Role, type TokenRequest, type TokenResponse } from './tokens-schemas.js';
+import { grantsForRole, ROLE_ATTRIBUTE } from './role-grants.js';
+
+/** Who a verified participant token says its bearer is. */
+export interface ParticipantPrincipal {
+  identity: string;
+  room: string;
+  role: Role;
+}
+
+/** Issues LiveKit access tokens for participants and verifies the ones we issued. */
+export class TokensService {
+  private readonly verifier: TokenVerifier;
+
+  constructor(
+    private readonly opts: { apiKey: string; apiSecret: string; publicUrl: string; ttlSeconds: number },
+    private readonly now: () => number = Date.now,
+  ) {
+    this.verifier = new TokenVerifier(opts.apiKey, opts.apiSecret);
+  }
+
+  /** Signs a token whose grants follow the role, with metadata and role attached to the participant. */
+  async issue(req: TokenRequest): Promise<TokenResponse> {
+    const issuedAt = this.now();
+    const at = new AccessToken(this.opts.apiKey, this.opts.apiSecret, {
+      identity: req.userId,
+      name: req.name,
+      ttl: this.opts.ttlSeconds,
+      metadata: req.metadata === undefined ? undefined : JSON.stringify(req.metadata),
+      attributes: { [ROLE_ATTRIBUTE]: req.role },
+    });
+    at.addGrant(grantsForRole(req.role, req.roomId));
+    const token = await at.toJwt();
+    // jose stamps iat in whole seconds; report the expiry the token really carries.
+    const expiresAt = new Date((Math.floor(issuedAt / 1000) + this.opts.ttlSeconds) * 1000).toISOString();
+    return { token, url: this.opts.publicUrl, expiresAt };
+  }
+
+  /** Verifies a participant token (signature, expiry) and returns its bearer, or undefined if it is not ours or not valid. */
+  async verify(jwt: string): Promise<ParticipantPrincipal | undefined> {
+    try {
+      const claims = await this.verifier.verify(jwt);
+      const role = claims.attributes?.[ROLE_ATTRIBUTE];
+      const room = claims.video?.room;
+      if (!claims.sub || !room || !ROLES.includes(role as Role)) return undefined;
+      return { identity: claims.sub, room, role: role as Role };
+    } catch {
+      return undefined;
+    }
+  }
+}

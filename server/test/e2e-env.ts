@@ -1,0 +1,42 @@
+/**
+ * The real services the e2e tests talk to, as exported by `scripts/test` (or
+ * `eval "$(scripts/stack env)"` by hand). Tests never start fakes of these.
+ */
+export interface E2eEnv {
+  databaseUrl: string;
+  livekitUrl: string;
+  livekitPublicUrl: string;
+  livekitApiKey: string;
+  livekitApiSecret: string;
+  apiSecret: string;
+}
+
+const REQUIRED = ['DATABASE_URL', 'LIVEKIT_URL', 'LIVEKIT_API_KEY', 'LIVEKIT_API_SECRET', 'API_SECRET'] as const;
+
+/** Reads the stack's addresses; fails loudly (never skips) when the stack is not described. */
+export function e2eEnv(env: Record<string, string | undefined> = process.env): E2eEnv {
+  const missing = REQUIRED.filter((k) => !env[k]);
+  if (missing.length > 0) {
+    throw new Error(
+      `e2e tests need the real stack: ${missing.join(', ')} not set. Run \`npm test\` (scripts/test), or \`scripts/stack up && eval "$(scripts/stack env)"\` first.`,
+    );
+  }
+  return {
+    databaseUrl: env.DATABASE_URL!,
+    livekitUrl: env.LIVEKIT_URL!,
+    livekitPublicUrl: env.LIVEKIT_PUBLIC_URL ?? env.LIVEKIT_URL!.replace(/^http/, 'ws'),
+    livekitApiKey: env.LIVEKIT_API_KEY!,
+    livekitApiSecret: env.LIVEKIT_API_SECRET!,
+    apiSecret: env.API_SECRET!,
+  };
+}
+
+/** The name of the migrated template database that each test file clones. */
+export const TEMPLATE_DB = 'rtcstack_e2e_template';
+
+/** `url` with its database name replaced. */
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}

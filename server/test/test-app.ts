@@ -1,0 +1,57 @@
+import { randomBytes } from 'node:crypto';
+import type { Express } from 'express';
+import knexFactory from 'knex';
+import { pino } from 'pino';
+import { createApp, createDeps, type AppDeps } from '../src/app.js';
+import { loadConfig, type Config } from '../src/config.js';
+import { e2eEnv, TEMPLATE_DB, withDatabase } from './e2e-env.js';
+
+/** An app wired to the real stack, with a database of its own cloned from the migrated template. */
+export interface TestApp {
+  app: Express;
+  deps: AppDeps;
+  config: Config;
+  apiKey: string;
+  /** A prefix that makes names (rooms, identities) unique to this test file. */
+  prefix: string;
+  close(): Promise<void>;
+}
+
+/** Creates a TestApp; `env` overrides any configuration variable (e.g. to point at a dead dependency). */
+export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const stack = e2eEnv();
+  const dbName = `rtcstack_e2e_${randomBytes(6).toString('hex')}`;
+  const admin = knexFactory({ client: 'pg', connection: withDatabase(stack.databaseUrl, 'postgres') });
+  try {
+    await admin.raw(`CREATE DATABASE ${dbName} TEMPLATE ${TEMPLATE_DB}`);
+  } finally {
+    await admin.destroy();
+  }
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    API_SECRET: stack.apiSecret,
+    DATABASE_URL: withDatabase(stack.databaseUrl, dbName),
+    LIVEKIT_URL: stack.livekitUrl,
+    LIVEKIT_PUBLIC_URL: stack.livekitPublicUrl,
+    LIVEKIT_API_KEY: stack.livekitApiKey,
+    LIVEKIT_API_SECRET: stack.livekitApiSecret,
+    ...env,
+  });
+  const deps = createDeps(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
+  return {
+    app: createApp(deps),
+    deps,
+    config,
+    apiKey: stack.apiSecret,
+    prefix: `t${randomBytes(4).toString('hex')}`,
+    async close() {
+      await deps.db.destroy();
+      const dropper = knexFactory({ client: 'pg', connection: withDatabase(stack.databaseUrl, 'postgres') });
+      try {
+        await dropper.raw(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+      } finally {
+        await dropper.destroy();
+      }
+    },
+  };
+}
