@@ -21,7 +21,6 @@ export default defineConfig({
           hookTimeout: 60_000,
           // Each file gets its own database and room names, so files run in parallel safely.
           pool: 'forks',
-          fileParallelism: true,
         },
       },
     ],

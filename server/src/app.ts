@@ -37,7 +37,7 @@ export function createDeps(config: Config, logger: Logger): AppDeps {
   return {
     config,
     logger,
-    db: createDatabase({ url: config.database.url, poolMax: config.database.poolMax, timeoutMs: config.upstreamTimeoutMs }),
+    db: createDatabase({ url: config.database.url, poolMax: config.database.poolMax, timeoutMs: config.upstreamTimeoutMs, logger }),
     livekit: createLiveKitClients({
       url: config.livekit.url,
       apiKey: config.livekit.apiKey,

@@ -8,10 +8,10 @@ export class ConfigError extends Error {
   }
 }
 
-const secret = (name: string) =>
+const secret = (name: string, minLength: number, why = '') =>
   z
     .string({ error: `${name} is required (secrets have no default; run scripts/init to generate one)` })
-    .min(16, `${name} must be at least 16 characters`);
+    .min(minLength, `${name} must be at least ${minLength} characters${why}`);
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 const wsUrl = z.url({ protocol: /^(wss?|https?)$/, error: 'must be a ws(s) or http(s) URL' });
@@ -31,13 +31,13 @@ const envSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
   PORT: port.default(3000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  API_SECRET: secret('API_SECRET'),
+  API_SECRET: secret('API_SECRET', 16),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }),
   DATABASE_POOL_MAX: positiveInt.default(10),
   LIVEKIT_URL: httpUrl,
   LIVEKIT_PUBLIC_URL: wsUrl.optional(),
   LIVEKIT_API_KEY: z.string().min(1, 'LIVEKIT_API_KEY is required'),
-  LIVEKIT_API_SECRET: secret('LIVEKIT_API_SECRET').refine((s) => s.length >= 32, 'LIVEKIT_API_SECRET must be at least 32 characters (livekit-server refuses shorter)'),
+  LIVEKIT_API_SECRET: secret('LIVEKIT_API_SECRET', 32, ' (livekit-server refuses shorter)'),
   TOKEN_TTL_SECONDS: positiveInt.max(86_400).default(3600),
   UPSTREAM_TIMEOUT_MS: positiveInt.max(30_000).default(1500),
   STT_LIVE_URL: optionalUrl,
@@ -72,7 +72,7 @@ export interface Config {
 export const VERSION = '0.1.0';
 
 /** Parses an environment (normally `process.env`) into a frozen Config, or throws a ConfigError naming each bad variable. */
-export function loadConfig(env: Record<string, string | undefined>): Config {
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));

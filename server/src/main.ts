@@ -7,7 +7,7 @@ import { createLogger } from './http/logging.js';
 async function main(): Promise<void> {
   let config;
   try {
-    config = loadConfig(process.env);
+    config = loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`rtcstack-server: ${err.message}\n`);

@@ -5,9 +5,22 @@ import {
   Room,
   TrackPublishOptions,
   TrackSource,
+  type DisconnectReason,
   type LocalTrackPublication,
-  type RoomCallbacks,
+  type Participant,
+  type RemoteParticipant,
+  type RemoteTrackPublication,
+  type TrackPublication,
 } from '@livekit/rtc-node';
+
+/** The room events the tests wait for, with their arguments (rtc-node does not export its map). */
+interface RoomEvents {
+  trackPublished: (publication: RemoteTrackPublication, participant: RemoteParticipant) => void;
+  trackMuted: (publication: TrackPublication, participant: Participant) => void;
+  participantConnected: (participant: RemoteParticipant) => void;
+  participantDisconnected: (participant: RemoteParticipant) => void;
+  disconnected: (reason: DisconnectReason) => void;
+}
 
 /** A real WebRTC participant (livekit rtc-node) joined with a token from our API. */
 export class RtcParticipant {
@@ -40,19 +53,22 @@ export class RtcParticipant {
   }
 
   /** Resolves with the event's arguments the next time it fires (and `match` accepts them), or rejects after `ms`. */
-  next<E extends keyof RoomCallbacks>(event: E, ms = 10_000, match: (...args: Parameters<RoomCallbacks[E]>) => boolean = () => true): Promise<Parameters<RoomCallbacks[E]>> {
+  next<E extends keyof RoomEvents>(event: E, ms = 10_000, match: (...args: Parameters<RoomEvents[E]>) => boolean = () => true): Promise<Parameters<RoomEvents[E]>> {
+    // rtc-node's emitter is typed per event; this helper is generic over a subset, hence the casts.
+    const room = this.room as unknown as { on(e: string, f: (...a: unknown[]) => void): void; off(e: string, f: (...a: unknown[]) => void): void };
     return new Promise((resolve, reject) => {
-      const onEvent = ((...args: Parameters<RoomCallbacks[E]>) => {
-        if (!match(...args)) return;
+      const onEvent = (...args: unknown[]) => {
+        const typed = args as Parameters<RoomEvents[E]>;
+        if (!match(...typed)) return;
         clearTimeout(timer);
-        this.room.off(event, onEvent as RoomCallbacks[E]);
-        resolve(args);
-      }) as RoomCallbacks[E];
+        room.off(event, onEvent);
+        resolve(typed);
+      };
       const timer = setTimeout(() => {
-        this.room.off(event, onEvent);
-        reject(new Error(`timed out after ${ms} ms waiting for ${String(event)}`));
+        room.off(event, onEvent);
+        reject(new Error(`timed out after ${ms} ms waiting for ${event}`));
       }, ms);
-      this.room.on(event, onEvent);
+      room.on(event, onEvent);
     });
   }
 

@@ -8,6 +8,8 @@ export interface DatabaseOptions {
   poolMax: number;
   /** Upper bound for connecting, acquiring a pooled connection and each query, so a dead database fails fast. */
   timeoutMs: number;
+  /** Where knex's own warnings go (instead of the console). */
+  logger?: Logger;
 }
 
 /** Creates the knex instance. Timeouts are short on purpose: the API answers 503 rather than hang. */
@@ -23,6 +25,12 @@ export function createDatabase(opts: DatabaseOptions): Knex {
     pool: { min: 0, max: opts.poolMax, propagateCreateError: true },
     acquireConnectionTimeout: opts.timeoutMs,
     migrations: { migrationSource: migrationSource(), tableName: 'knex_migrations' },
+    log: {
+      warn: (msg: unknown) => opts.logger?.warn({ knex: msg }, 'knex warning'),
+      error: (msg: unknown) => opts.logger?.debug({ knex: msg }, 'knex error (surfaced to the caller too)'),
+      deprecate: (msg: unknown) => opts.logger?.warn({ knex: msg }, 'knex deprecation'),
+      debug: (msg: unknown) => opts.logger?.debug({ knex: msg }, 'knex debug'),
+    },
   });
 }
 

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+const valid = {
+  API_SECRET: 'a'.repeat(32),
+  DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/db',
+  LIVEKIT_URL: 'http://127.0.0.1:7880/',
+  LIVEKIT_API_KEY: 'APIkey',
+  LIVEKIT_API_SECRET: 's'.repeat(32),
+};
+
+describe('loadConfig', () => {
+  it('parses a minimal environment with defaults, frozen', () => {
+    const c = loadConfig(valid);
+    expect(c.http.port).toBe(3000);
+    expect(c.livekit.url).toBe('http://127.0.0.1:7880');
+    expect(c.livekit.publicUrl).toBe('ws://127.0.0.1:7880');
+    expect(c.tokenTtlSeconds).toBe(3600);
+    expect(c.sidecars.sttLiveUrl).toBeUndefined();
+    expect(Object.isFrozen(c)).toBe(true);
+    expect(Object.isFrozen(c.livekit)).toBe(true);
+  });
+
+  it('names every missing or bad variable, and secrets have no default', () => {
+    try {
+      loadConfig({ ...valid, API_SECRET: undefined, PORT: 'eighty', LIVEKIT_URL: 'ftp://x', LIVEKIT_API_SECRET: 'short' });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      const names = (err as ConfigError).issues.map((i) => i.split(':')[0]);
+      expect(names.sort()).toEqual(['API_SECRET', 'LIVEKIT_API_SECRET', 'LIVEKIT_URL', 'PORT']);
+      expect((err as ConfigError).message).toMatch(/API_SECRET is required/);
+    }
+  });
+
+  it('treats an empty sidecar URL as not configured', () => {
+    expect(loadConfig({ ...valid, STT_LIVE_URL: '', STT_POST_URL: 'http://127.0.0.1:3102' }).sidecars).toMatchObject({
+      sttLiveUrl: undefined,
+      sttPostUrl: 'http://127.0.0.1:3102',
+    });
+  });
+});

@@ -1,0 +1,100 @@
+import type { Express } from 'express';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../test/test-app.js';
+import { ProblemSchema } from './schemas.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp({ BODY_LIMIT: '1kb' });
+});
+afterAll(async () => {
+  await t.close();
+});
+
+function expectProblem(res: request.Response, status: number, slug: string) {
+  expect(res.status).toBe(status);
+  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+  const problem = ProblemSchema.parse(res.body);
+  expect(problem.type).toBe(`https://rtcstack.dev/errors/${slug}`);
+  expect(problem.status).toBe(status);
+  expect(problem.requestId).toBe(res.headers['x-request-id']);
+  return problem;
+}
+
+describe('every failure is RFC 9457 problem+json', () => {
+  it('unknown route → 404', async () => {
+    const p = expectProblem(await request(t.app).get('/v1/nope').set('X-API-Key', t.apiKey), 404, 'not-found');
+    expect(p.detail).toBe('No route for GET /v1/nope');
+  });
+
+  it('malformed JSON → 400', async () => {
+    const res = await request(t.app).post('/v1/rooms').set('X-API-Key', t.apiKey).set('Content-Type', 'application/json').send('{"name": ');
+    expect(expectProblem(res, 400, 'bad-request').detail).toMatch(/^Malformed JSON body/);
+  });
+
+  it('body over the limit → 413', async () => {
+    const res = await request(t.app).post('/v1/rooms').set('X-API-Key', t.apiKey).send({ name: 'x', metadata: 'm'.repeat(4096) });
+    expect(expectProblem(res, 413, 'payload-too-large').detail).toBe('Body exceeds the limit of 1024 bytes');
+  });
+
+  it('a body that is not JSON → 415', async () => {
+    const res = await request(t.app).post('/v1/rooms').set('X-API-Key', t.apiKey).set('Content-Type', 'text/plain').send('name=x');
+    expectProblem(res, 415, 'unsupported-media-type');
+  });
+
+  it('no body where one is required → 400 naming the fields', async () => {
+    const res = await request(t.app).post('/v1/token').set('X-API-Key', t.apiKey);
+    const p = expectProblem(res, 400, 'validation');
+    expect(p.errors?.map((e) => e.field).sort()).toEqual(['body.name', 'body.role', 'body.roomId', 'body.userId']);
+  });
+
+  it('checks the key before it reads the body', async () => {
+    expectProblem(await request(t.app).post('/v1/rooms').send({}), 401, 'unauthorized');
+  });
+});
+
+describe('request ids', () => {
+  it('generates one per request and echoes a sane incoming one', async () => {
+    const a = await request(t.app).get('/v1/openapi.json');
+    expect(a.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    const b = await request(t.app).get('/v1/openapi.json').set('X-Request-Id', 'lb-1234.abc');
+    expect(b.headers['x-request-id']).toBe('lb-1234.abc');
+    const c = await request(t.app).get('/v1/openapi.json').set('X-Request-Id', 'bad id with spaces');
+    expect(c.headers['x-request-id']).not.toBe('bad id with spaces');
+  });
+});
+
+describe('GET /v1/openapi.json', () => {
+  it('is an OpenAPI 3.1 document that documents every route the app serves, with schemas', async () => {
+    const res = await request(t.app).get('/v1/openapi.json');
+    expect(res.status).toBe(200);
+    const doc = res.body as { openapi: string; paths: Record<string, Record<string, { responses: Record<string, { content?: object }>; requestBody?: object }>> };
+    expect(doc.openapi).toBe('3.1.0');
+    const served = servedRoutes(t.app);
+    expect(served.length).toBeGreaterThanOrEqual(12);
+    for (const { method, path } of served) {
+      const op = doc.paths[path.replace(/:(\w+)/g, '{$1}')]?.[method];
+      expect(op, `${method.toUpperCase()} ${path} has no OpenAPI operation`).toBeDefined();
+      const success = Object.entries(op!.responses).filter(([s]) => s.startsWith('2'));
+      expect(success.length, `${method} ${path} documents no success response`).toBeGreaterThan(0);
+      for (const [status, r] of success) {
+        if (status !== '204') expect(r.content, `${method} ${path} ${status} has no schema`).toBeDefined();
+      }
+      if (['post', 'patch', 'put'].includes(method) && !path.endsWith('/stop')) expect(op!.requestBody, `${method} ${path}`).toBeDefined();
+    }
+  });
+});
+
+/** Every (method, path) that the Express router really serves. */
+function servedRoutes(app: Express): Array<{ method: string; path: string }> {
+  const out: Array<{ method: string; path: string }> = [];
+  const visit = (stack: Array<{ route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: unknown[] } }>) => {
+    for (const layer of stack) {
+      if (layer.route) for (const m of Object.keys(layer.route.methods)) out.push({ method: m, path: layer.route.path });
+      else if (layer.handle?.stack) visit(layer.handle.stack as never);
+    }
+  };
+  visit((app as unknown as { router: { stack: never } }).router.stack);
+  return out;
+}
