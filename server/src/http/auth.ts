@@ -6,18 +6,22 @@ import { UnauthorizedError } from './errors.js';
  * Compares two secrets in constant time. Both sides are hashed first so that neither the
  * length nor the content of the expected secret leaks through timing.
  */
-export function secretsEqual(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
+export function secretsEqual(given: string, expected: string | Buffer): boolean {
+  const b = typeof expected === 'string' ? digest(expected) : expected;
+  return timingSafeEqual(digest(given), b);
+}
+
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
 }
 
 /** Middleware that admits a request only when its X-API-Key header equals the API secret. */
 export function apiKeyGuard(apiSecret: string): RequestHandler {
+  const expected = digest(apiSecret); // hashed once, not per request
   return (req, _res, next) => {
-    const given = req.get('x-api-key');
-    if (given === undefined || given === '') return next(new UnauthorizedError('Missing X-API-Key header'));
-    if (!secretsEqual(given, apiSecret)) return next(new UnauthorizedError('Invalid X-API-Key'));
+    const given = req.headers['x-api-key'];
+    if (typeof given !== 'string' || given === '') return next(new UnauthorizedError('Missing X-API-Key header'));
+    if (!secretsEqual(given, expected)) return next(new UnauthorizedError('Invalid X-API-Key'));
     next();
   };
 }

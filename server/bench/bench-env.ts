@@ -1,0 +1,15 @@
+/** Shared by the benchmark servers: credentials and the one token request both answer. */
+export const BENCH_ENV = {
+  NODE_ENV: 'production',
+  LOG_LEVEL: 'info',
+  API_SECRET: 'bench-api-secret-0123456789abcdef',
+  // Never connected to: POST /v1/token needs neither Postgres nor LiveKit.
+  DATABASE_URL: 'postgres://bench:bench@127.0.0.1:1/bench',
+  LIVEKIT_URL: 'http://127.0.0.1:7880',
+  LIVEKIT_PUBLIC_URL: 'ws://127.0.0.1:7880',
+  LIVEKIT_API_KEY: 'APIbench',
+  LIVEKIT_API_SECRET: 'bench-livekit-secret-0123456789abcdef0123456789',
+  TOKEN_TTL_SECONDS: '3600',
+} as const;
+
+export const TOKEN_BODY = JSON.stringify({ roomId: 'bench-room', userId: 'user-1', name: 'Bench User', role: 'participant', metadata: { team: 'blue' } });

@@ -1,0 +1,14 @@
+import express from 'express';
+import helmet from 'helmet';
+import { TokensService } from '/work/main/server/src/tokens/tokens-service.js';
+import { requestLogger, createLogger } from '/work/main/server/src/http/logging.js';
+import { TokenRequestSchema } from '/work/main/server/src/tokens/tokens-schemas.js';
+const V = process.env.V ?? '';
+const tokens = new TokensService({ apiKey: 'APIbench', apiSecret: 'bench-livekit-secret-0123456789abcdef0123456789', publicUrl: 'ws://x', ttlSeconds: 3600 });
+const app = express();
+if (V.includes('log')) app.use(requestLogger(createLogger('info')));
+if (V.includes('helmet')) app.use(helmet());
+app.use(express.json());
+app.post('/v1/token', async (req, res) => { const body = V.includes('zod') ? TokenRequestSchema.parse(req.body) : req.body; res.json(await tokens.issue(body)); });
+app.listen(3998, '127.0.0.1');
+process.on('SIGTERM', () => process.exit(0));
