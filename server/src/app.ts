@@ -72,6 +72,7 @@ export function createApp(deps: AppDeps): Express {
 
   const app = express();
   app.disable('x-powered-by');
+  app.set('etag', false); // JSON API responses are not conditionally fetched; hashing every body costs
   app.set('trust proxy', config.http.trustProxy);
   app.set('query parser', 'simple');
   app.use(requestLogger(logger));
