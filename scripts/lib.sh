@@ -11,10 +11,30 @@ RTCSTACK_STATE=${RTCSTACK_STATE:-$RTCSTACK_ROOT/.stack}
 
 LIVEKIT_VERSION=v1.13.5
 LIVEKIT_BIN="$RTCSTACK_CACHE/livekit-server/$LIVEKIT_VERSION/server"
+# MinIO tags releases as RELEASE.<date>, which Go cannot read as versions, so this is a pseudo-version:
+# the repository's last commit (2026-02-12, maintenance mode), RELEASE.2025-10-15T17-29-55Z plus 11
+# commits of fixes (PostPolicy tagging, conditional-put quorum, duplicate responses) and docs. The
+# release commit itself (v0.0.0-20251015172955-9e49d5e7a648) is not fully served by the module proxy
+# (no .info, no checksum-database entry), so `go install` refuses it.
+MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
+MINIO_BIN="$RTCSTACK_CACHE/minio/$MINIO_VERSION/minio"
+# egress and ingress start copies of themselves by name, so each gets a bin/ folder for PATH.
+EGRESS_VERSION=v1.14.1
+EGRESS_BIN="$RTCSTACK_CACHE/egress/$EGRESS_VERSION/bin/egress"
+INGRESS_VERSION=v1.5.0
+INGRESS_BIN="$RTCSTACK_CACHE/ingress/$INGRESS_VERSION/bin/ingress"
 
 POSTGRES_PORT=${POSTGRES_PORT:-5432}
 REDIS_PORT=${REDIS_PORT:-6379}
 LIVEKIT_PORT=${LIVEKIT_PORT:-7880}
+MINIO_PORT=${MINIO_PORT:-9000}
+MINIO_CONSOLE_PORT=${MINIO_CONSOLE_PORT:-9001}
+# Fixed in config/egress.yaml and config/ingress.yaml (shared with compose), hence not variables.
+EGRESS_HEALTH_PORT=9090
+INGRESS_HEALTH_PORT=9091
+INGRESS_RELAY_PORT=9092
+RTMP_PORT=1935
+WHIP_PORT=8080
 PORT=${PORT:-3000}
 
 log() { printf '\033[1;34m[rtcstack]\033[0m %s\n' "$*" >&2; }
@@ -22,10 +42,47 @@ die() { printf '\033[1;31m[rtcstack] error:\033[0m %s\n' "$*" >&2; exit 1; }
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
+rand_alnum() { head -c "$1" /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c "$2"; }
+
+# secret_value NAME: a fresh random value for the secret NAME (a VAR= line of .env.example).
+secret_value() {
+  case $1 in
+    API_SECRET) rand_alnum 64 48 ;;
+    LIVEKIT_API_KEY) printf 'API%s' "$(rand_alnum 32 12)" ;;
+    LIVEKIT_API_SECRET) rand_alnum 96 48 ;;
+    POSTGRES_PASSWORD) rand_alnum 64 32 ;;
+    MINIO_ROOT_USER) printf 'rtcstack%s' "$(rand_alnum 32 12)" ;;
+    *) rand_alnum 64 40 ;;
+  esac
+}
+
+# complete_env: appends to an existing .env every variable of .env.example that it lacks (a fresh
+# secret, or the documented default), so a .env from an older checkout keeps working. Lines that
+# are there are never changed.
+complete_env() {
+  local file="$RTCSTACK_ROOT/.env" line key value added=()
+  [ -f "$file" ] || return 0
+  while IFS= read -r line || [ -n "$line" ]; do
+    [[ $line =~ ^([A-Za-z_][A-Za-z0-9_]*)=(.*)$ ]] || continue
+    key=${BASH_REMATCH[1]} value=${BASH_REMATCH[2]}
+    grep -q "^$key=" "$file" && continue
+    [ -z "$value" ] && value=$(secret_value "$key")
+    if [ ${#added[@]} -eq 0 ]; then
+      [ -z "$(tail -c1 "$file")" ] || echo >>"$file"
+      printf '\n# added by scripts/init from .env.example\n' >>"$file"
+    fi
+    printf '%s=%s\n' "$key" "$value" >>"$file"
+    added+=("$key")
+  done <"$RTCSTACK_ROOT/.env.example"
+  [ ${#added[@]} -eq 0 ] || log ".env: added ${added[*]} (from .env.example)"
+}
+
 # Loads .env (secrets written by scripts/init) into the environment without overriding what is set.
+# Variables that a newer .env.example added are appended to .env first (complete_env).
 load_env() {
   local file="$RTCSTACK_ROOT/.env" line key
   [ -f "$file" ] || die ".env is missing: run scripts/init first"
+  complete_env
   while IFS= read -r line || [ -n "$line" ]; do
     [[ "$line" =~ ^[[:space:]]*(#|$) ]] && continue
     key=${line%%=*}
@@ -40,6 +97,12 @@ native_server_env() {
   export LIVEKIT_URL=${LIVEKIT_URL:-http://127.0.0.1:${LIVEKIT_PORT}}
   export LIVEKIT_PUBLIC_URL=${LIVEKIT_PUBLIC_URL:-ws://127.0.0.1:${LIVEKIT_PORT}}
   export PORT HOST=${HOST:-127.0.0.1}
+  # Recordings: the MinIO that scripts/stack runs, with its root credentials.
+  export S3_ENDPOINT=http://127.0.0.1:${MINIO_PORT} S3_REGION=us-east-1 S3_BUCKET=$MINIO_BUCKET
+  export S3_ACCESS_KEY=$MINIO_ROOT_USER S3_SECRET_KEY=$MINIO_ROOT_PASSWORD S3_FORCE_PATH_STYLE=true
+  # Debian's GStreamer has no faac, egress's only AAC encoder: natively, record Opus in MP4. (An AAC
+  # request fails with "could not create element: faac", and egress restarts after such a failure.)
+  export RECORDING_AUDIO_CODEC=${RECORDING_AUDIO_CODEC:-opus}
 }
 
 # wait_for NAME SECONDS CMD...: polls CMD until it succeeds.

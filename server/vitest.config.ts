@@ -7,7 +7,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['src/**/*.test.ts'],
-          exclude: ['src/**/*.e2e.test.ts'],
+          exclude: ['src/**/*.e2e.test.ts', 'src/**/*.egress.test.ts'],
           environment: 'node',
         },
       },
@@ -20,6 +20,18 @@ export default defineConfig({
           testTimeout: 30_000,
           hookTimeout: 60_000,
           // Each file gets its own database and room names, so files run in parallel safely.
+          pool: 'forks',
+        },
+      },
+      {
+        test: {
+          // Needs LiveKit egress (room composite recording); scripts/test runs it when egress is installed.
+          name: 'egress',
+          include: ['src/**/*.egress.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/e2e-global-setup.ts'],
+          testTimeout: 240_000,
+          hookTimeout: 60_000,
           pool: 'forks',
         },
       },

@@ -10,6 +10,10 @@ export const BENCH_ENV = {
   LIVEKIT_API_KEY: 'APIbench',
   LIVEKIT_API_SECRET: 'bench-livekit-secret-0123456789abcdef0123456789',
   TOKEN_TTL_SECONDS: '3600',
+  S3_ENDPOINT: 'http://127.0.0.1:1',
+  S3_BUCKET: 'bench',
+  S3_ACCESS_KEY: 'bench',
+  S3_SECRET_KEY: 'bench-secret',
 } as const;
 
 export const TOKEN_BODY = JSON.stringify({ roomId: 'bench-room', userId: 'user-1', name: 'Bench User', role: 'participant', metadata: { team: 'blue' } });

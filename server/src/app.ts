@@ -22,6 +22,13 @@ import { registerRoomRoutes } from './rooms/rooms-routes.js';
 import { RoomsService } from './rooms/rooms-service.js';
 import { registerTokenRoutes } from './tokens/tokens-routes.js';
 import { TokensService } from './tokens/tokens-service.js';
+import { registerIngressRoutes } from './ingress/ingress-routes.js';
+import { IngressService } from './ingress/ingress-service.js';
+import { LIVEKIT_WEBHOOK_PATH, registerLiveKitEventRoutes } from './livekit-events/livekit-events-routes.js';
+import { registerRecordingRoutes } from './recordings/recordings-routes.js';
+import { RecordingsService } from './recordings/recordings-service.js';
+import { RecordingsStore } from './recordings/recordings-store.js';
+import { S3Storage } from './storage/s3-storage.js';
 import { z } from 'zod';
 
 /** Everything the routes need, built once at start-up. */
@@ -30,6 +37,12 @@ export interface AppDeps {
   logger: Logger;
   db: Knex;
   livekit: LiveKitClients;
+  storage: S3Storage;
+}
+
+/** The services built from the deps; main.ts uses some of them at start-up (reconcile). */
+export interface AppServices {
+  recordings: RecordingsService;
 }
 
 /** Builds the long-lived clients from config: Postgres pool and LiveKit API clients. */
@@ -44,13 +57,13 @@ export function createDeps(config: Config, logger: Logger): AppDeps {
       apiSecret: config.livekit.apiSecret,
       timeoutMs: config.upstreamTimeoutMs,
     }),
+    storage: new S3Storage({ ...config.s3, timeoutMs: config.upstreamTimeoutMs }),
   };
 }
 
-/** Wires services and routes into an Express app. Holds no global state; call it as often as tests like. */
-export function createApp(deps: AppDeps): Express {
-  const { config, logger, db, livekit } = deps;
-
+/** Builds the services once; createApp wires them to routes. */
+export function createServices(deps: AppDeps) {
+  const { config, logger, db, livekit, storage } = deps;
   const auditStore = new AuditStore(db);
   const audit = new AuditService(auditStore);
   const tokens = new TokensService({
@@ -61,6 +74,16 @@ export function createApp(deps: AppDeps): Express {
   });
   const rooms = new RoomsService(livekit.rooms, audit);
   const participants = new ParticipantsService(livekit.rooms, rooms, audit);
+  const recordings = new RecordingsService(
+    livekit.egress,
+    rooms,
+    new RecordingsStore(db),
+    storage,
+    audit,
+    { ...config.recording, s3: { ...config.s3, timeoutMs: config.upstreamTimeoutMs } },
+    logger,
+  );
+  const ingress = new IngressService(livekit.ingress);
   const probeOpts = { timeoutMs: config.sidecars.healthTimeoutMs, cacheMs: config.sidecars.healthCacheMs };
   const health = new HealthService({
     version: config.version,
@@ -69,6 +92,13 @@ export function createApp(deps: AppDeps): Express {
     sttLive: new SidecarProbe(config.sidecars.sttLiveUrl, probeOpts),
     sttPost: new SidecarProbe(config.sidecars.sttPostUrl, probeOpts),
   });
+  return { auditStore, tokens, rooms, participants, recordings, ingress, health };
+}
+
+/** Wires services and routes into an Express app. Holds no global state; call it as often as tests like. */
+export function createApp(deps: AppDeps, services: ReturnType<typeof createServices> = createServices(deps)): Express {
+  const { config, logger } = deps;
+  const { auditStore, tokens, rooms, participants, recordings, ingress, health } = services;
 
   const app = express();
   app.disable('x-powered-by');
@@ -78,7 +108,9 @@ export function createApp(deps: AppDeps): Express {
   app.use(requestLogger(logger));
   app.use(helmet());
   app.use(requireJsonBody);
-  app.use(express.json({ limit: config.http.bodyLimit, strict: true, type: ['application/json', 'application/*+json'] }));
+  const json = express.json({ limit: config.http.bodyLimit, strict: true, type: ['application/json', 'application/*+json'] });
+  // LiveKit's webhooks are verified over their raw bytes, so that one route parses its own body.
+  app.use((req, res, next) => (req.path === LIVEKIT_WEBHOOK_PATH ? next() : json(req, res, next)));
 
   const router = express.Router({ strict: false });
   const registry = createApiRegistry();
@@ -89,6 +121,9 @@ export function createApp(deps: AppDeps): Express {
   registerRoomRoutes(ctx, rooms);
   registerParticipantRoutes(ctx, participants, { apiSecret: config.apiSecret, tokens });
   registerAuditRoutes(ctx, auditStore);
+  registerRecordingRoutes(ctx, recordings);
+  registerIngressRoutes(ctx, ingress);
+  registerLiveKitEventRoutes(ctx, { apiKey: config.livekit.apiKey, apiSecret: config.livekit.apiSecret, recordings, bodyLimit: config.http.bodyLimit });
 
   let document: unknown;
   defineRoute(ctx, {

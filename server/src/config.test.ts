@@ -7,6 +7,10 @@ const valid = {
   LIVEKIT_URL: 'http://127.0.0.1:7880/',
   LIVEKIT_API_KEY: 'APIkey',
   LIVEKIT_API_SECRET: 's'.repeat(32),
+  S3_ENDPOINT: 'http://127.0.0.1:9000',
+  S3_BUCKET: 'recordings',
+  S3_ACCESS_KEY: 'minio',
+  S3_SECRET_KEY: 'minio-secret',
 };
 
 describe('loadConfig', () => {

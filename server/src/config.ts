@@ -44,6 +44,16 @@ const envSchema = z.object({
   STT_POST_URL: optionalUrl,
   SIDECAR_HEALTH_TIMEOUT_MS: positiveInt.default(500),
   SIDECAR_HEALTH_CACHE_MS: z.coerce.number().int().min(0).default(5000),
+  S3_ENDPOINT: httpUrl,
+  S3_PUBLIC_ENDPOINT: optionalUrl,
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name'),
+  S3_ACCESS_KEY: z.string({ error: 'S3_ACCESS_KEY is required' }).min(3, 'S3_ACCESS_KEY is required'),
+  S3_SECRET_KEY: secret('S3_SECRET_KEY', 8),
+  S3_FORCE_PATH_STYLE: bool.default(true),
+  RECORDING_AUDIO_CODEC: z.enum(['aac', 'opus']).default('aac'),
+  RECORDING_LAYOUT: z.string().min(1).default('grid'),
+  DOWNLOAD_URL_TTL_SECONDS: positiveInt.max(7 * 86_400).default(900),
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must look like 100kb').default('100kb'),
   SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
   TRUST_PROXY: bool.default(false),
@@ -60,6 +70,17 @@ export interface Config {
   readonly livekit: { readonly url: string; readonly publicUrl: string; readonly apiKey: string; readonly apiSecret: string };
   readonly tokenTtlSeconds: number;
   readonly upstreamTimeoutMs: number;
+  readonly s3: {
+    readonly endpoint: string;
+    /** Endpoint used in presigned URLs handed to clients (may differ from the one we reach). */
+    readonly publicEndpoint: string;
+    readonly region: string;
+    readonly bucket: string;
+    readonly accessKey: string;
+    readonly secretKey: string;
+    readonly forcePathStyle: boolean;
+  };
+  readonly recording: { readonly audioCodec: 'aac' | 'opus'; readonly layout: string; readonly downloadUrlTtlSeconds: number };
   readonly sidecars: {
     readonly sttLiveUrl?: string;
     readonly sttPostUrl?: string;
@@ -93,6 +114,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     tokenTtlSeconds: e.TOKEN_TTL_SECONDS,
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
+    s3: {
+      endpoint: e.S3_ENDPOINT,
+      publicEndpoint: e.S3_PUBLIC_ENDPOINT ?? e.S3_ENDPOINT,
+      region: e.S3_REGION,
+      bucket: e.S3_BUCKET,
+      accessKey: e.S3_ACCESS_KEY,
+      secretKey: e.S3_SECRET_KEY,
+      forcePathStyle: e.S3_FORCE_PATH_STYLE,
+    },
+    recording: { audioCodec: e.RECORDING_AUDIO_CODEC, layout: e.RECORDING_LAYOUT, downloadUrlTtlSeconds: e.DOWNLOAD_URL_TTL_SECONDS },
     sidecars: {
       sttLiveUrl: e.STT_LIVE_URL,
       sttPostUrl: e.STT_POST_URL,

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { createApp, createDeps } from './app.js';
+import { createApp, createDeps, createServices } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { migrateLatest } from './db/knex.js';
 import { createLogger } from './http/logging.js';
@@ -19,9 +19,15 @@ async function main(): Promise<void> {
   const deps = createDeps(config, logger);
   await migrateWithRetry(() => migrateLatest(deps.db, logger), logger);
 
-  const app = createApp(deps);
+  const services = createServices(deps);
+  const app = createApp(deps, services);
   const server: Server = app.listen(config.http.port, config.http.host, () => {
     logger.info({ host: config.http.host, port: config.http.port, version: config.version }, 'control plane listening');
+    // Recordings that changed while we were down (or whose webhooks were missed) are caught up here.
+    services.recordings
+      .reconcile()
+      .then((r) => logger.info(r, 'recordings reconciled with egress'))
+      .catch((err: unknown) => logger.warn({ err }, 'reconciling recordings with egress failed; will catch up on reads and events'));
   });
   server.keepAliveTimeout = 65_000; // longer than common load balancers' idle timeout
   server.headersTimeout = 66_000;

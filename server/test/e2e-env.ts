@@ -9,9 +9,11 @@ export interface E2eEnv {
   livekitApiKey: string;
   livekitApiSecret: string;
   apiSecret: string;
+  /** S3 (MinIO) and recording settings, passed through to the control plane as-is. */
+  passthrough: Record<string, string>;
 }
 
-const REQUIRED = ['DATABASE_URL', 'LIVEKIT_URL', 'LIVEKIT_API_KEY', 'LIVEKIT_API_SECRET', 'API_SECRET'] as const;
+const REQUIRED = ['DATABASE_URL', 'LIVEKIT_URL', 'LIVEKIT_API_KEY', 'LIVEKIT_API_SECRET', 'API_SECRET', 'S3_ENDPOINT', 'S3_BUCKET', 'S3_ACCESS_KEY', 'S3_SECRET_KEY'] as const;
 
 /** Reads the stack's addresses; fails loudly (never skips) when the stack is not described. */
 export function e2eEnv(env: Record<string, string | undefined> = process.env): E2eEnv {
@@ -28,6 +30,9 @@ export function e2eEnv(env: Record<string, string | undefined> = process.env): E
     livekitApiKey: env.LIVEKIT_API_KEY!,
     livekitApiSecret: env.LIVEKIT_API_SECRET!,
     apiSecret: env.API_SECRET!,
+    passthrough: Object.fromEntries(
+      Object.entries(env).filter((e): e is [string, string] => /^(S3_|RECORDING_)/.test(e[0]) && e[1] !== undefined),
+    ),
   };
 }
 

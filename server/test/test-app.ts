@@ -35,6 +35,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     LIVEKIT_PUBLIC_URL: stack.livekitPublicUrl,
     LIVEKIT_API_KEY: stack.livekitApiKey,
     LIVEKIT_API_SECRET: stack.livekitApiSecret,
+    ...stack.passthrough,
     ...env,
   });
   const deps = createDeps(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));

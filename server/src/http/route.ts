@@ -92,7 +92,8 @@ export function defineRoute<P extends AnyObject = AnyObject, Q extends AnyObject
     request: {
       params: spec.params,
       query: spec.query,
-      body: spec.body ? { content: { 'application/json': { schema: spec.body } }, required: true } : undefined,
+      // A body whose every field is optional may be omitted.
+      body: spec.body ? { content: { 'application/json': { schema: spec.body } }, required: !spec.body.safeParse({}).success } : undefined,
     },
     responses,
   });

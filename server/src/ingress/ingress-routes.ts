@@ -1,0 +1,51 @@
+import type { IngressInfo } from 'livekit-server-sdk';
+import { defineRoute, type RouteContext } from '../http/route.js';
+import { RoomParamsSchema } from '../rooms/rooms-schemas.js';
+import { CreateIngressSchema, IngressInfoSchema, IngressListSchema, IngressParamsSchema } from './ingress-schemas.js';
+import type { IngressService } from './ingress-service.js';
+
+const toJson = (i: IngressInfo) => i.toJson({ emitDefaultValues: true });
+
+/** /v1/rooms/:roomId/ingress: create, list, delete. */
+export function registerIngressRoutes(ctx: RouteContext, ingress: IngressService): void {
+  defineRoute(ctx, {
+    method: 'post',
+    path: '/v1/rooms/:roomId/ingress',
+    summary: 'Create an RTMP or WHIP ingress endpoint',
+    description: 'For OBS: RTMP server = `url`, stream key = `streamKey`. For WHIP: POST an SDP offer to `url` with the stream key as bearer token. 503 when ingress is not running.',
+    tag: 'Ingress',
+    params: RoomParamsSchema,
+    body: CreateIngressSchema,
+    errors: [502],
+    responses: { 201: { description: 'LiveKit IngressInfo (includes url and streamKey)', schema: IngressInfoSchema } },
+    handler: async ({ params, body }, _req, res) => {
+      res.status(201).json(toJson(await ingress.create(params.roomId, body)));
+    },
+  });
+
+  defineRoute(ctx, {
+    method: 'get',
+    path: '/v1/rooms/:roomId/ingress',
+    summary: 'List the ingress endpoints of a room',
+    tag: 'Ingress',
+    params: RoomParamsSchema,
+    responses: { 200: { description: 'IngressInfo objects', schema: IngressListSchema } },
+    handler: async ({ params }, _req, res) => {
+      res.json({ ingress: (await ingress.list(params.roomId)).map(toJson) });
+    },
+  });
+
+  defineRoute(ctx, {
+    method: 'delete',
+    path: '/v1/rooms/:roomId/ingress/:ingressId',
+    summary: 'Delete an ingress endpoint',
+    tag: 'Ingress',
+    params: IngressParamsSchema,
+    errors: [404],
+    responses: { 204: { description: 'Deleted' } },
+    handler: async ({ params }, _req, res) => {
+      await ingress.delete(params.roomId, params.ingressId);
+      res.status(204).end();
+    },
+  });
+}

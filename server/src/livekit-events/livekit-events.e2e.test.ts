@@ -1,0 +1,82 @@
+import { createHash, createHmac } from 'node:crypto';
+import { EgressInfo, EgressStatus, FileInfo, WebhookEvent } from '@livekit/protocol';
+import { AccessToken } from 'livekit-server-sdk';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../test/test-app.js';
+import { RecordingsStore } from '../recordings/recordings-store.js';
+import { LIVEKIT_WEBHOOK_PATH } from './livekit-events-routes.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(() => t.close());
+
+/** Signs a body the way livekit-server does: a JWT from the API key whose sha256 claim is the body's hash. */
+async function sign(body: string, secret = t.config.livekit.apiSecret, issuedAgoSeconds = 0): Promise<string> {
+  const at = new AccessToken(t.config.livekit.apiKey, secret, { ttl: 600 - issuedAgoSeconds });
+  at.sha256 = createHash('sha256').update(body).digest('base64');
+  return at.toJwt();
+}
+
+function post(body: string, auth?: string) {
+  const req = request(t.app).post(LIVEKIT_WEBHOOK_PATH).set('Content-Type', 'application/webhook+json');
+  if (auth) req.set('Authorization', auth);
+  return req.send(body);
+}
+
+describe('livekit-server webhooks', () => {
+  it('an egress_ended event completes the recording it belongs to', async () => {
+    const store = new RecordingsStore(t.deps.db);
+    const id = `rec_${t.prefix}abc`;
+    await store.insertStarting({ id, roomName: `${t.prefix}-room`, objectKey: `recordings/x/${id}.mp4`, bucket: 'b' });
+    await store.update(id, { egressId: `EG_${t.prefix}`, status: 'recording' });
+
+    const event = new WebhookEvent({
+      event: 'egress_ended',
+      id: `EV_${t.prefix}`,
+      createdAt: BigInt(Math.floor(Date.now() / 1000)),
+      egressInfo: new EgressInfo({
+        egressId: `EG_${t.prefix}`,
+        roomName: `${t.prefix}-room`,
+        status: EgressStatus.EGRESS_COMPLETE,
+        endedAt: BigInt(Date.now()) * 1_000_000n,
+        fileResults: [new FileInfo({ filename: `recordings/x/${id}.mp4`, duration: 5_000_000_000n, size: 4242n })],
+      }),
+    });
+    const body = event.toJsonString();
+    const res = await post(body, await sign(body));
+    expect(res.status).toBe(200);
+    expect(await store.get(id)).toMatchObject({ status: 'completed', durationMs: 5000, sizeBytes: 4242 });
+
+    // Delivered again (LiveKit retries): nothing changes, still 200.
+    expect((await post(body, await sign(body))).status).toBe(200);
+  });
+
+  it('rejects a forged, tampered or unsigned webhook with a problem+json 401', async () => {
+    const body = new WebhookEvent({ event: 'room_started', id: 'EV_forged' }).toJsonString();
+    for (const auth of [await sign(body, 'x'.repeat(48)), await sign(`${body} `), undefined]) {
+      const res = await post(body, auth);
+      expect(res.status).toBe(401);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.body.detail).toMatch(/^LiveKit webhook rejected/);
+    }
+  });
+
+  it('rejects a stale webhook (its token has expired)', async () => {
+    const body = new WebhookEvent({ event: 'room_started', id: 'EV_stale' }).toJsonString();
+    // Correctly signed, but it expired a minute ago (beyond the verifier's 10 s clock tolerance).
+    const now = Math.floor(Date.now() / 1000);
+    const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const unsigned = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({
+      iss: t.config.livekit.apiKey,
+      nbf: now - 600,
+      exp: now - 60,
+      sha256: createHash('sha256').update(body).digest('base64'),
+    })}`;
+    const jwt = `${unsigned}.${createHmac('sha256', t.config.livekit.apiSecret).update(unsigned).digest('base64url')}`;
+    const res = await post(body, jwt);
+    expect(res.status).toBe(401);
+  });
+});
