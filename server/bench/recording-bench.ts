@@ -21,7 +21,7 @@ await new Promise((r) => server.once('listening', r));
 const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
 const api = async (method: string, path: string) => {
   const res = await fetch(base + path, { method, headers: { 'X-API-Key': config.apiSecret } });
-  return (await res.json()) as Record<string, unknown>;
+  return (res.status === 204 ? {} : await res.json()) as Record<string, unknown>;
 };
 
 const room = `bench-rec-${Date.now()}`;
