@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Express } from 'express';
+import request from 'supertest';
 import knexFactory from 'knex';
 import { pino } from 'pino';
 import { createApp, createDeps, type AppDeps } from '../src/app.js';
@@ -14,6 +15,12 @@ export interface TestApp {
   apiKey: string;
   /** A prefix that makes names (rooms, identities) unique to this test file. */
   prefix: string;
+  /** supertest calls that carry the API key. */
+  api: {
+    get(path: string): request.Test;
+    post(path: string, body?: object): request.Test;
+    del(path: string): request.Test;
+  };
   close(): Promise<void>;
 }
 
@@ -39,8 +46,14 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     ...env,
   });
   const deps = createDeps(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
+  const app = createApp(deps);
   return {
-    app: createApp(deps),
+    app,
+    api: {
+      get: (path) => request(app).get(path).set('X-API-Key', stack.apiSecret),
+      post: (path, body = {}) => request(app).post(path).set('X-API-Key', stack.apiSecret).send(body),
+      del: (path) => request(app).delete(path).set('X-API-Key', stack.apiSecret),
+    },
     deps,
     config,
     apiKey: stack.apiSecret,

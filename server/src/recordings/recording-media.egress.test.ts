@@ -4,7 +4,6 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ffprobe, pushRtmp } from '../../test/media.js';
 import { createTestApp, type TestApp } from '../../test/test-app.js';
@@ -22,11 +21,7 @@ afterAll(async () => {
   await t.close();
 });
 
-const api = () => ({
-  get: (p: string) => request(t.app).get(p).set('X-API-Key', t.apiKey),
-  post: (p: string, body: object = {}) => request(t.app).post(p).set('X-API-Key', t.apiKey).send(body),
-  del: (p: string) => request(t.app).delete(p).set('X-API-Key', t.apiKey),
-});
+const api = () => t.api;
 
 async function getRecording(id: string) {
   const res = await api().get(`/v1/recordings/${id}`);

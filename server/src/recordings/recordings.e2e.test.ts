@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pushRtmp } from '../../test/media.js';
 import { createTestApp, type TestApp } from '../../test/test-app.js';
@@ -23,11 +22,7 @@ afterAll(async () => {
   await t.close();
 });
 
-const api = () => ({
-  get: (p: string) => request(t.app).get(p).set('X-API-Key', t.apiKey),
-  post: (p: string, body: object = {}) => request(t.app).post(p).set('X-API-Key', t.apiKey).send(body),
-  del: (p: string) => request(t.app).delete(p).set('X-API-Key', t.apiKey),
-});
+const api = () => t.api;
 
 describe('ingress and recording endpoints on the real stack', () => {
   it('an RTMP push from ffmpeg (as OBS) joins the room as the ingress participant', async () => {

@@ -1,4 +1,3 @@
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../test/test-app.js';
 import { RoomListSchema } from './rooms-schemas.js';
@@ -13,11 +12,7 @@ afterAll(async () => {
   await t.close();
 });
 
-const api = () => ({
-  get: (p: string) => request(t.app).get(p).set('X-API-Key', t.apiKey),
-  post: (p: string, body: object) => request(t.app).post(p).set('X-API-Key', t.apiKey).send(body),
-  del: (p: string) => request(t.app).delete(p).set('X-API-Key', t.apiKey),
-});
+const api = () => t.api;
 
 describe('/v1/rooms on livekit-server', () => {
   it('creates a room (201), and creating it again returns it unchanged (200)', async () => {
