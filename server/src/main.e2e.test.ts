@@ -1,0 +1,74 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../test/test-app.js';
+import { waitFor } from '../test/wait.js';
+
+/** The real entry point (src/main.ts) as its own process, configured for the test's database. */
+function startServer(env: Record<string, string>): { proc: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  let output = '';
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'main.ts')], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  proc.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  return { proc, output: () => output, exited };
+}
+
+describe('the control plane process', () => {
+  let t: TestApp;
+  let hole: Server;
+  let holePort: number;
+  beforeAll(async () => {
+    t = await createTestApp();
+    // A sidecar that never answers makes GET /v1/health take exactly the probe timeout: a slow request.
+    hole = createServer((s) => s.on('error', () => undefined));
+    await new Promise<void>((r) => hole.listen(0, '127.0.0.1', r));
+    holePort = (hole.address() as { port: number }).port;
+  });
+  afterAll(async () => {
+    hole.close();
+    await t.close();
+  });
+
+  it('refuses to start on bad configuration, naming the variable', async () => {
+    const s = startServer({ API_SECRET: '', PORT: 'not-a-port' });
+    expect(await s.exited).toBe(78);
+    expect(s.output()).toMatch(/API_SECRET/);
+    expect(s.output()).toMatch(/PORT/);
+  });
+
+  it('on SIGTERM stops accepting, finishes in-flight requests, then exits 0', async () => {
+    const port = 30_000 + Math.floor(Math.random() * 20_000);
+    const s = startServer({
+      DATABASE_URL: t.config.database.url,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      STT_LIVE_URL: `http://127.0.0.1:${holePort}`,
+      SIDECAR_HEALTH_TIMEOUT_MS: '1500',
+      SIDECAR_HEALTH_CACHE_MS: '0',
+      LOG_LEVEL: 'info',
+    });
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor('the server to listen', async () => (await fetch(`${base}/v1/openapi.json`)).ok, 30_000);
+
+    const inFlight = fetch(`${base}/v1/health`); // takes ~1.5 s
+    await new Promise((r) => setTimeout(r, 300));
+    s.proc.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 200));
+    await expect(fetch(`${base}/v1/openapi.json`)).rejects.toThrow(); // no longer accepting
+
+    const res = await inFlight;
+    expect(res.status).toBe(200);
+    expect((await res.json()).capabilities.transcriptionLive).toBe(false);
+    expect(await s.exited).toBe(0);
+    expect(s.output()).toMatch(/"msg":"stopped"/);
+    // Every request line carries its request id.
+    const lines = s.output().split('\n').filter((l) => l.includes('"request completed"'));
+    expect(lines.length).toBeGreaterThan(0);
+    for (const l of lines) expect(JSON.parse(l).reqId).toMatch(/^[0-9a-f-]{36}$/);
+  }, 60_000);
+});
