@@ -63,7 +63,7 @@ describe('the control plane process', () => {
 
     const res = await inFlight;
     expect(res.status).toBe(200);
-    expect((await res.json()).capabilities.transcriptionLive).toBe(false);
+    expect(((await res.json()) as { capabilities: { transcriptionLive: boolean } }).capabilities.transcriptionLive).toBe(false);
     expect(await s.exited).toBe(0);
     expect(s.output()).toMatch(/"msg":"stopped"/);
     // Every request line carries its request id.
