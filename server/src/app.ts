@@ -25,6 +25,7 @@ import { TokensService } from './tokens/tokens-service.js';
 import { registerIngressRoutes } from './ingress/ingress-routes.js';
 import { IngressService } from './ingress/ingress-service.js';
 import { LIVEKIT_WEBHOOK_PATH, registerLiveKitEventRoutes } from './livekit-events/livekit-events-routes.js';
+import { LiveKitEventsStore } from './livekit-events/livekit-events-store.js';
 import { registerRecordingRoutes } from './recordings/recordings-routes.js';
 import { RecordingsService } from './recordings/recordings-service.js';
 import { RecordingsStore } from './recordings/recordings-store.js';
@@ -92,13 +93,14 @@ export function createServices(deps: AppDeps) {
     sttLive: new SidecarProbe(config.sidecars.sttLiveUrl, probeOpts),
     sttPost: new SidecarProbe(config.sidecars.sttPostUrl, probeOpts),
   });
-  return { auditStore, tokens, rooms, participants, recordings, ingress, health };
+  const events = new LiveKitEventsStore(db);
+  return { auditStore, tokens, rooms, participants, recordings, ingress, health, events };
 }
 
 /** Wires services and routes into an Express app. Holds no global state; call it as often as tests like. */
 export function createApp(deps: AppDeps, services: ReturnType<typeof createServices> = createServices(deps)): Express {
   const { config, logger } = deps;
-  const { auditStore, tokens, rooms, participants, recordings, ingress, health } = services;
+  const { auditStore, tokens, rooms, participants, recordings, ingress, health, events } = services;
 
   const app = express();
   app.disable('x-powered-by');
@@ -123,7 +125,7 @@ export function createApp(deps: AppDeps, services: ReturnType<typeof createServi
   registerAuditRoutes(ctx, auditStore);
   registerRecordingRoutes(ctx, recordings);
   registerIngressRoutes(ctx, ingress);
-  registerLiveKitEventRoutes(ctx, { apiKey: config.livekit.apiKey, apiSecret: config.livekit.apiSecret, recordings, bodyLimit: config.http.bodyLimit });
+  registerLiveKitEventRoutes(ctx, { apiKey: config.livekit.apiKey, apiSecret: config.livekit.apiSecret, recordings, events, bodyLimit: config.http.bodyLimit });
 
   let document: unknown;
   defineRoute(ctx, {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { UnauthorizedError } from '../http/errors.js';
 import { defineRoute, type RouteContext } from '../http/route.js';
 import type { RecordingsService } from '../recordings/recordings-service.js';
+import type { LiveKitEventsStore } from './livekit-events-store.js';
 
 /** Where livekit-server posts its webhooks (configure it in livekit's `webhook.urls`). */
 export const LIVEKIT_WEBHOOK_PATH = '/v1/livekit/webhook';
@@ -13,10 +14,10 @@ const WebhookEventSchema = z
   .loose()
   .openapi('LiveKitWebhookEvent', { description: "livekit-server's WebhookEvent (protobuf JSON)" });
 
-/** Receives livekit-server's signed webhooks and feeds the recordings index with egress events. */
+/** Receives livekit-server's signed webhooks, stores each event once and feeds the recordings index. */
 export function registerLiveKitEventRoutes(
   ctx: RouteContext,
-  deps: { apiKey: string; apiSecret: string; recordings: RecordingsService; bodyLimit: string },
+  deps: { apiKey: string; apiSecret: string; recordings: RecordingsService; events: LiveKitEventsStore; bodyLimit: string },
 ): void {
   defineRoute(ctx, {
     method: 'post',
@@ -27,11 +28,15 @@ export function registerLiveKitEventRoutes(
     tag: 'LiveKit events',
     auth: { guard: verifiedWebhook(deps), security: [] },
     body: WebhookEventSchema,
-    responses: { 200: { description: 'Accepted', schema: z.object({ received: z.literal(true) }) } },
+    responses: {
+      200: { description: 'Accepted (`duplicate` when this event id was already received)', schema: z.object({ received: z.literal(true), duplicate: z.boolean() }) },
+    },
     handler: async (_input, _req, res) => {
       const event = res.locals.webhookEvent as WebhookEvent;
-      if (event.egressInfo && event.event.startsWith('egress_')) await deps.recordings.applyEgressInfo(event.egressInfo);
-      res.json({ received: true });
+      // LiveKit retries deliveries: each event is stored and acted on once, by its id.
+      const isNew = await deps.events.insertIfNew(event);
+      if (isNew && event.egressInfo && event.event.startsWith('egress_')) await deps.recordings.applyEgressInfo(event.egressInfo);
+      res.json({ received: true, duplicate: !isNew });
     },
   });
 }

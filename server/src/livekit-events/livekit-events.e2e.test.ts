@@ -5,13 +5,21 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../test/test-app.js';
 import { RecordingsStore } from '../recordings/recordings-store.js';
+import { dispose } from '@livekit/rtc-node';
+import type { Server } from 'node:http';
+import { RtcParticipant } from '../../test/rtc-participant.js';
+import { waitFor } from '../../test/wait.js';
 import { LIVEKIT_WEBHOOK_PATH } from './livekit-events-routes.js';
+import { LiveKitEventsStore } from './livekit-events-store.js';
 
 let t: TestApp;
 beforeAll(async () => {
   t = await createTestApp();
 });
-afterAll(() => t.close());
+afterAll(async () => {
+  await dispose();
+  await t.close();
+});
 
 /** Signs a body the way livekit-server does: a JWT from the API key whose sha256 claim is the body's hash. */
 async function sign(body: string, secret = t.config.livekit.apiSecret, issuedAgoSeconds = 0): Promise<string> {
@@ -50,8 +58,14 @@ describe('livekit-server webhooks', () => {
     expect(res.status).toBe(200);
     expect(await store.get(id)).toMatchObject({ status: 'completed', durationMs: 5000, sizeBytes: 4242 });
 
-    // Delivered again (LiveKit retries): nothing changes, still 200.
-    expect((await post(body, await sign(body))).status).toBe(200);
+    expect(res.body).toEqual({ received: true, duplicate: false });
+
+    // Delivered again (LiveKit retries): stored once, acted on once.
+    const again = await post(body, await sign(body));
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual({ received: true, duplicate: true });
+    const stored = await new LiveKitEventsStore(t.deps.db).listForRoom(`${t.prefix}-room`);
+    expect(stored.map((e) => [e.id, e.event, e.type])).toEqual([[`EV_${t.prefix}`, 'egress_ended', 'recording_stopped']]);
   });
 
   it('rejects a forged, tampered or unsigned webhook with a problem+json 401', async () => {
@@ -78,5 +92,42 @@ describe('livekit-server webhooks', () => {
     const jwt = `${unsigned}.${createHmac('sha256', t.config.livekit.apiSecret).update(unsigned).digest('base64url')}`;
     const res = await post(body, jwt);
     expect(res.status).toBe(401);
+  });
+});
+
+describe('webhooks from the real livekit-server', () => {
+  // scripts/stack points livekit-server's webhook at http://127.0.0.1:$PORT/v1/livekit/webhook.
+  const port = Number(process.env.PORT ?? 3000);
+  let server: Server;
+  beforeAll(async () => {
+    server = t.app.listen(port, '127.0.0.1');
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve);
+      server.once('error', (err) => reject(new Error(`port ${port} must be free for livekit's webhooks (stop scripts/run while testing): ${err.message}`)));
+    });
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  it('a real participant joining a real room arrives as a verified participant_joined, stored once', async () => {
+    const room = `${t.prefix}-joined`;
+    const tok = await request(t.app)
+      .post('/v1/token')
+      .set('X-API-Key', t.apiKey)
+      .send({ roomId: room, userId: 'june', name: 'June', role: 'participant' });
+    const june = await new RtcParticipant().join(tok.body.url, tok.body.token);
+    try {
+      const store = new LiveKitEventsStore(t.deps.db);
+      const events = await waitFor('participant_joined from livekit-server', async () => {
+        const evs = await store.listForRoom(room);
+        return evs.some((e) => e.type === 'participant_joined') ? evs : undefined;
+      }, 20_000);
+      const joined = events.filter((e) => e.type === 'participant_joined');
+      expect(joined).toHaveLength(1);
+      expect(joined[0]).toMatchObject({ event: 'participant_joined', participantIdentity: 'june', roomName: room });
+      expect(joined[0]!.id).toMatch(/^EV_/);
+      expect(events.map((e) => e.type)).toContain('room_created');
+    } finally {
+      await june.leave();
+    }
   });
 });
