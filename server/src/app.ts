@@ -26,6 +26,10 @@ import { registerIngressRoutes } from './ingress/ingress-routes.js';
 import { IngressService } from './ingress/ingress-service.js';
 import { LIVEKIT_WEBHOOK_PATH, registerLiveKitEventRoutes } from './livekit-events/livekit-events-routes.js';
 import { LiveKitEventsStore } from './livekit-events/livekit-events-store.js';
+import { DeliveryWorker } from './webhooks/delivery-worker.js';
+import { registerWebhookRoutes } from './webhooks/webhooks-routes.js';
+import { WebhooksService } from './webhooks/webhooks-service.js';
+import { WebhooksStore } from './webhooks/webhooks-store.js';
 import { registerRecordingRoutes } from './recordings/recordings-routes.js';
 import { RecordingsService } from './recordings/recordings-service.js';
 import { RecordingsStore } from './recordings/recordings-store.js';
@@ -94,13 +98,16 @@ export function createServices(deps: AppDeps) {
     sttPost: new SidecarProbe(config.sidecars.sttPostUrl, probeOpts),
   });
   const events = new LiveKitEventsStore(db);
-  return { auditStore, tokens, rooms, participants, recordings, ingress, health, events };
+  const webhooksStore = new WebhooksStore(db);
+  const webhooks = new WebhooksService(db, webhooksStore, events, config.webhooks);
+  const deliveryWorker = new DeliveryWorker(webhooksStore, { ...config.webhooks, databaseUrl: config.database.url }, logger);
+  return { auditStore, tokens, rooms, participants, recordings, ingress, health, events, webhooks, deliveryWorker };
 }
 
 /** Wires services and routes into an Express app. Holds no global state; call it as often as tests like. */
 export function createApp(deps: AppDeps, services: ReturnType<typeof createServices> = createServices(deps)): Express {
   const { config, logger } = deps;
-  const { auditStore, tokens, rooms, participants, recordings, ingress, health, events } = services;
+  const { auditStore, tokens, rooms, participants, recordings, ingress, health, webhooks } = services;
 
   const app = express();
   app.disable('x-powered-by');
@@ -125,7 +132,8 @@ export function createApp(deps: AppDeps, services: ReturnType<typeof createServi
   registerAuditRoutes(ctx, auditStore);
   registerRecordingRoutes(ctx, recordings);
   registerIngressRoutes(ctx, ingress);
-  registerLiveKitEventRoutes(ctx, { apiKey: config.livekit.apiKey, apiSecret: config.livekit.apiSecret, recordings, events, bodyLimit: config.http.bodyLimit });
+  registerLiveKitEventRoutes(ctx, { apiKey: config.livekit.apiKey, apiSecret: config.livekit.apiSecret, recordings, webhooks, bodyLimit: config.http.bodyLimit });
+  registerWebhookRoutes(ctx, webhooks);
 
   let document: unknown;
   defineRoute(ctx, {

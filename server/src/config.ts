@@ -54,6 +54,14 @@ const envSchema = z.object({
   RECORDING_AUDIO_CODEC: z.enum(['aac', 'opus']).default('aac'),
   RECORDING_LAYOUT: z.string().min(1).default('grid'),
   DOWNLOAD_URL_TTL_SECONDS: positiveInt.max(7 * 86_400).default(900),
+  WEBHOOK_ALLOW_PRIVATE: bool.default(false),
+  WEBHOOK_TIMEOUT_MS: positiveInt.max(60_000).default(5000),
+  WEBHOOK_MAX_ATTEMPTS: positiveInt.max(50).default(8),
+  WEBHOOK_RETRY_BASE_MS: positiveInt.default(1000),
+  WEBHOOK_RETRY_MAX_MS: positiveInt.default(300_000),
+  WEBHOOK_DISABLE_AFTER: positiveInt.default(20),
+  WEBHOOK_CONCURRENCY: positiveInt.max(256).default(32),
+  WEBHOOK_POLL_MS: positiveInt.default(250),
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must look like 100kb').default('100kb'),
   SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
   TRUST_PROXY: bool.default(false),
@@ -81,6 +89,16 @@ export interface Config {
     readonly forcePathStyle: boolean;
   };
   readonly recording: { readonly audioCodec: 'aac' | 'opus'; readonly layout: string; readonly downloadUrlTtlSeconds: number };
+  readonly webhooks: {
+    readonly allowPrivate: boolean;
+    readonly timeoutMs: number;
+    readonly maxAttempts: number;
+    readonly retryBaseMs: number;
+    readonly retryMaxMs: number;
+    readonly disableAfter: number;
+    readonly concurrency: number;
+    readonly pollMs: number;
+  };
   readonly sidecars: {
     readonly sttLiveUrl?: string;
     readonly sttPostUrl?: string;
@@ -124,6 +142,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       forcePathStyle: e.S3_FORCE_PATH_STYLE,
     },
     recording: { audioCodec: e.RECORDING_AUDIO_CODEC, layout: e.RECORDING_LAYOUT, downloadUrlTtlSeconds: e.DOWNLOAD_URL_TTL_SECONDS },
+    webhooks: {
+      allowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+      retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
+      retryMaxMs: e.WEBHOOK_RETRY_MAX_MS,
+      disableAfter: e.WEBHOOK_DISABLE_AFTER,
+      concurrency: e.WEBHOOK_CONCURRENCY,
+      pollMs: e.WEBHOOK_POLL_MS,
+    },
     sidecars: {
       sttLiveUrl: e.STT_LIVE_URL,
       sttPostUrl: e.STT_POST_URL,

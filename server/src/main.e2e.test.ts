@@ -3,7 +3,12 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../test/test-app.js';
+import { createHash } from 'node:crypto';
+import { WebhookEvent } from '@livekit/protocol';
+import { AccessToken } from 'livekit-server-sdk';
 import { waitFor } from '../test/wait.js';
+import { startReceiver } from '../test/webhook-receiver.js';
+import { EVENT_ID_HEADER } from './webhooks/signature.js';
 
 /** The real entry point (src/main.ts) as its own process, configured for the test's database. */
 function startServer(env: Record<string, string>): { proc: ChildProcess; output: () => string; exited: Promise<number | null> } {
@@ -71,4 +76,53 @@ describe('the control plane process', () => {
     expect(lines.length).toBeGreaterThan(0);
     for (const l of lines) expect(JSON.parse(l).reqId).toMatch(/^[0-9a-f-]{36}$/);
   }, 60_000);
+
+  it('killed with SIGKILL while deliveries are pending, a restarted server still delivers every one, once', async () => {
+    const port = 30_000 + Math.floor(Math.random() * 20_000);
+    const rxPort = 30_000 + Math.floor(Math.random() * 20_000);
+    const env = {
+      DATABASE_URL: t.config.database.url,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      WEBHOOK_ALLOW_PRIVATE: 'true',
+      WEBHOOK_RETRY_BASE_MS: '100',
+      WEBHOOK_RETRY_MAX_MS: '500',
+      WEBHOOK_TIMEOUT_MS: '1000',
+      WEBHOOK_POLL_MS: '50',
+      LOG_LEVEL: 'warn',
+    };
+    const base = `http://127.0.0.1:${port}`;
+    const key = { 'X-API-Key': t.apiKey, 'Content-Type': 'application/json' };
+    const first = startServer(env);
+    await waitFor('the first server', async () => (await fetch(`${base}/v1/openapi.json`)).ok, 30_000);
+    // The receiver is down for now: every attempt fails and is retried.
+    const hook = (await (await fetch(`${base}/v1/webhooks`, { method: 'POST', headers: key, body: JSON.stringify({ url: `http://127.0.0.1:${rxPort}/hook` }) })).json()) as { id: string };
+    const ids = Array.from({ length: 5 }, (_, i) => `EV_kill_${port}_${i}`);
+    for (const id of ids) {
+      const body = new WebhookEvent({ event: 'room_started', id, room: { name: `kill-${port}` } } as never).toJsonString();
+      const at = new AccessToken(t.config.livekit.apiKey, t.config.livekit.apiSecret);
+      at.sha256 = createHash('sha256').update(body).digest('base64');
+      const res = await fetch(`${base}/v1/livekit/webhook`, { method: 'POST', headers: { 'Content-Type': 'application/webhook+json', Authorization: await at.toJwt() }, body });
+      expect(res.status).toBe(200);
+    }
+    await waitFor('failed attempts to pile up', async () => {
+      const d = (await (await fetch(`${base}/v1/webhooks/${hook.id}/deliveries`, { headers: key })).json()) as { deliveries: Array<{ attempts: number; status: string }> };
+      return d.deliveries.length === 5 && d.deliveries.every((x) => x.attempts >= 1 && x.status !== 'succeeded');
+    }, 15_000);
+    first.proc.kill('SIGKILL');
+    await first.exited;
+
+    const rx = await startReceiver(() => 200, rxPort);
+    const second = startServer(env);
+    try {
+      await waitFor('every event at the receiver', async () => new Set(rx.received.map((r) => r.headers[EVENT_ID_HEADER.toLowerCase()])).size === 5, 30_000);
+      await new Promise((r) => setTimeout(r, 1000)); // time for any duplicate to show up
+      const got = rx.received.map((r) => r.headers[EVENT_ID_HEADER.toLowerCase()] as string).sort();
+      expect(got).toEqual([...ids].sort());
+    } finally {
+      second.proc.kill('SIGTERM');
+      await second.exited;
+      await rx.close();
+    }
+  }, 90_000);
 });

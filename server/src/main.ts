@@ -21,6 +21,7 @@ async function main(): Promise<void> {
 
   const services = createServices(deps);
   const app = createApp(deps, services);
+  await services.deliveryWorker.start();
   const server: Server = app.listen(config.http.port, config.http.host, () => {
     logger.info({ host: config.http.host, port: config.http.port, version: config.version }, 'control plane listening');
     // Recordings that changed while we were down (or whose webhooks were missed) are caught up here.
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
     force.unref();
     server.close(async () => {
       clearTimeout(force);
+      await services.deliveryWorker.stop();
       await deps.db.destroy().catch((err: unknown) => logger.error({ err }, 'closing the Postgres pool failed'));
       logger.info('stopped');
       process.exit(0);

@@ -3,7 +3,7 @@ import type { Express } from 'express';
 import request from 'supertest';
 import knexFactory from 'knex';
 import { pino } from 'pino';
-import { createApp, createDeps, type AppDeps } from '../src/app.js';
+import { createApp, createDeps, createServices, type AppDeps } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { e2eEnv, TEMPLATE_DB, withDatabase } from './e2e-env.js';
 
@@ -11,6 +11,7 @@ import { e2eEnv, TEMPLATE_DB, withDatabase } from './e2e-env.js';
 export interface TestApp {
   app: Express;
   deps: AppDeps;
+  services: ReturnType<typeof createServices>;
   config: Config;
   apiKey: string;
   /** A prefix that makes names (rooms, identities) unique to this test file. */
@@ -46,9 +47,11 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     ...env,
   });
   const deps = createDeps(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
-  const app = createApp(deps);
+  const services = createServices(deps);
+  const app = createApp(deps, services);
   return {
     app,
+    services,
     api: {
       get: (path) => request(app).get(path).set('X-API-Key', stack.apiSecret),
       post: (path, body = {}) => request(app).post(path).set('X-API-Key', stack.apiSecret).send(body),
@@ -59,6 +62,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     apiKey: stack.apiSecret,
     prefix: `t${randomBytes(4).toString('hex')}`,
     async close() {
+      await services.deliveryWorker.stop();
       await deps.db.destroy();
       const dropper = knexFactory({ client: 'pg', connection: withDatabase(stack.databaseUrl, 'postgres') });
       try {

@@ -28,8 +28,8 @@ export class LiveKitEventsStore {
   constructor(private readonly db: Knex) {}
 
   /** Stores the event unless one with its id is already stored; true when it was new. */
-  async insertIfNew(e: WebhookEvent): Promise<boolean> {
-    const rows = await this.db<EventRow>('livekit_events')
+  async insertIfNew(e: WebhookEvent, trx: Knex = this.db): Promise<boolean> {
+    const rows = await trx<EventRow>('livekit_events')
       .insert({
         id: e.id,
         event: e.event,

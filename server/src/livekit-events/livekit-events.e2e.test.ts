@@ -9,12 +9,14 @@ import { dispose } from '@livekit/rtc-node';
 import type { Server } from 'node:http';
 import { RtcParticipant } from '../../test/rtc-participant.js';
 import { waitFor } from '../../test/wait.js';
+import { startReceiver } from '../../test/webhook-receiver.js';
+import { SIGNATURE_HEADER, verifyWebhook } from '../webhooks/signature.js';
 import { LIVEKIT_WEBHOOK_PATH } from './livekit-events-routes.js';
 import { LiveKitEventsStore } from './livekit-events-store.js';
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await createTestApp();
+  t = await createTestApp({ WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_POLL_MS: '50' });
 });
 afterAll(async () => {
   await dispose();
@@ -108,8 +110,11 @@ describe('webhooks from the real livekit-server', () => {
   });
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-  it('a real participant joining a real room arrives as a verified participant_joined, stored once', async () => {
+  it('a real participant joining a real room arrives as a verified participant_joined, stored once and delivered signed', async () => {
     const room = `${t.prefix}-joined`;
+    const rx = await startReceiver();
+    const hook = (await t.api.post('/v1/webhooks', { url: rx.url, events: ['participant_joined'] })).body;
+    await t.services.deliveryWorker.start();
     const tok = await request(t.app)
       .post('/v1/token')
       .set('X-API-Key', t.apiKey)
@@ -126,8 +131,16 @@ describe('webhooks from the real livekit-server', () => {
       expect(joined[0]).toMatchObject({ event: 'participant_joined', participantIdentity: 'june', roomName: room });
       expect(joined[0]!.id).toMatch(/^EV_/);
       expect(events.map((e) => e.type)).toContain('room_created');
+
+      // …and reaches the customer's endpoint, signed, with the event id for idempotency.
+      const got = await waitFor('participant_joined at the receiver', async () => rx.received.find((r) => JSON.parse(r.body).data?.room?.name === room), 10_000);
+      expect(verifyWebhook(hook.secret, got.headers[SIGNATURE_HEADER.toLowerCase()] as string, got.body)).toBe(true);
+      const body = JSON.parse(got.body);
+      expect(body).toMatchObject({ id: joined[0]!.id, type: 'participant_joined', data: { participant: { identity: 'june' } } });
+      expect(got.headers['x-rtcstack-event-id']).toBe(joined[0]!.id);
     } finally {
       await june.leave();
+      await rx.close();
     }
   });
 });

@@ -32,8 +32,9 @@ export class TokensService {
     });
     at.addGrant(grantsForRole(req.role, req.roomId));
     const token = await at.toJwt();
-    // jose stamps iat in whole seconds; report the expiry the token really carries.
-    const expiresAt = new Date((Math.floor(issuedAt / 1000) + this.opts.ttlSeconds) * 1000).toISOString();
+    // Report the expiry the token really carries (its exp is stamped when it is signed).
+    const exp = (JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { exp?: number }).exp;
+    const expiresAt = new Date((exp ?? Math.floor(issuedAt / 1000) + this.opts.ttlSeconds) * 1000).toISOString();
     return { token, url: this.opts.publicUrl, expiresAt };
   }
 

@@ -2,10 +2,12 @@ import type { Knex } from 'knex';
 import * as createAuditLog from './20261123160000_create_audit_log.js';
 import * as createRecordings from './20261123170000_create_recordings.js';
 import * as createLiveKitEvents from './20261123180000_create_livekit_events.js';
+import * as createWebhooks from './20261123190000_create_webhooks.js';
 
 /** Every migration by its timestamped name. Add new ones here; never edit one that has landed. */
 export const migrations: Record<string, Knex.Migration> = {
   '20261123160000_create_audit_log': createAuditLog,
   '20261123170000_create_recordings': createRecordings,
   '20261123180000_create_livekit_events': createLiveKitEvents,
+  '20261123190000_create_webhooks': createWebhooks,
 };

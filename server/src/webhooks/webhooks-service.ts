@@ -1,0 +1,96 @@
+import { randomBytes } from 'node:crypto';
+import type { Knex } from 'knex';
+import type { WebhookEvent } from 'livekit-server-sdk';
+import { BadRequestError, NotFoundError } from '../http/errors.js';
+import { catalogueType } from '../livekit-events/event-catalogue.js';
+import type { LiveKitEventsStore } from '../livekit-events/livekit-events-store.js';
+import { attemptDelivery, type AttemptResult } from './delivery-worker.js';
+import { destinationProblem } from './destination-guard.js';
+import type { Delivery, Webhook, WebhooksStore } from './webhooks-store.js';
+
+const id = (prefix: string) => `${prefix}_${randomBytes(9).toString('base64url')}`;
+
+/** Webhook registrations, event fan-out into the outbox, and test deliveries. */
+export class WebhooksService {
+  constructor(
+    private readonly db: Knex,
+    private readonly store: WebhooksStore,
+    private readonly events: LiveKitEventsStore,
+    private readonly opts: { allowPrivate: boolean; timeoutMs: number },
+  ) {}
+
+  async create(req: { url: string; events: string[]; secret?: string }): Promise<Webhook> {
+    await this.checkDestination(req.url);
+    return this.store.create({ id: id('wh'), url: req.url, events: [...new Set(req.events)], secret: req.secret ?? `whsec_${randomBytes(24).toString('base64url')}` });
+  }
+
+  list(): Promise<Webhook[]> {
+    return this.store.list();
+  }
+
+  async get(webhookId: string): Promise<Webhook> {
+    const w = await this.store.get(webhookId);
+    if (!w) throw new NotFoundError(`Webhook ${webhookId} not found`);
+    return w;
+  }
+
+  async update(webhookId: string, patch: { url?: string; events?: string[]; enabled?: boolean }): Promise<Webhook> {
+    if (patch.url) await this.checkDestination(patch.url);
+    const w = await this.store.update(webhookId, { ...patch, events: patch.events && [...new Set(patch.events)] });
+    if (!w) throw new NotFoundError(`Webhook ${webhookId} not found`);
+    return w;
+  }
+
+  async delete(webhookId: string): Promise<void> {
+    if (!(await this.store.delete(webhookId))) throw new NotFoundError(`Webhook ${webhookId} not found`);
+  }
+
+  /** Sends a signed `test` event right now and reports what the endpoint answered. */
+  async test(webhookId: string): Promise<AttemptResult & { delivered: boolean }> {
+    const w = await this.get(webhookId);
+    const eventId = id('EV_test');
+    const body = JSON.stringify({ id: eventId, type: 'test', createdAt: new Date().toISOString(), data: { webhookId } });
+    const r = await attemptDelivery(w.url, w.secret, { id: eventId, type: 'test', deliveryId: id('dl'), body }, this.opts);
+    return { ...r, delivered: r.statusCode !== null && r.statusCode >= 200 && r.statusCode < 300 };
+  }
+
+  async deliveries(webhookId: string): Promise<Delivery[]> {
+    await this.get(webhookId);
+    return this.store.listDeliveries(webhookId, 50);
+  }
+
+  async redeliver(webhookId: string, deliveryId: string): Promise<Delivery> {
+    const d = await this.store.redeliver(webhookId, deliveryId);
+    if (!d) throw new NotFoundError(`Delivery ${deliveryId} of webhook ${webhookId} not found`);
+    return d;
+  }
+
+  /**
+   * Takes in one LiveKit event: stores it once (by id) and, in the same transaction, queues a
+   * delivery for every webhook subscribed to its catalogue type. True when the event was new.
+   */
+  async ingest(event: WebhookEvent): Promise<boolean> {
+    let queued = 0;
+    const isNew = await this.db.transaction(async (trx) => {
+      const isNew = await this.events.insertIfNew(event, trx);
+      const type = catalogueType(event.event);
+      if (isNew && type) {
+        const created = event.createdAt > 0n ? new Date(Number(event.createdAt) * 1000) : new Date();
+        const data = event.toJson({ emitDefaultValues: false }) as Record<string, unknown>;
+        delete data.event;
+        delete data.id;
+        delete data.createdAt;
+        queued = await this.store.enqueue(trx, { id: event.id, type, body: { id: event.id, type, createdAt: created.toISOString(), data } }, () => id('dl'));
+      }
+      return isNew;
+    });
+    // Workers poll too, so a lost wake-up only costs one poll interval.
+    if (queued > 0) await this.store.notifyWorkers().catch(() => undefined);
+    return isNew;
+  }
+
+  private async checkDestination(url: string): Promise<void> {
+    const problem = await destinationProblem(url, this.opts.allowPrivate);
+    if (problem) throw new BadRequestError(`Webhook url ${problem}`, { errors: [{ field: 'body.url', message: problem }] });
+  }
+}

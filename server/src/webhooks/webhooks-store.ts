@@ -1,0 +1,199 @@
+import type { Knex } from 'knex';
+
+/** A registered webhook. */
+export interface Webhook {
+  id: string;
+  url: string;
+  events: string[];
+  secret: string;
+  enabled: boolean;
+  consecutiveFailures: number;
+  disabledReason: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** One event on its way to one webhook. */
+export interface Delivery {
+  id: string;
+  webhookId: string;
+  eventId: string;
+  eventType: string;
+  body: Record<string, unknown>;
+  status: 'pending' | 'delivering' | 'succeeded' | 'failed';
+  attempts: number;
+  nextAttemptAt: string;
+  lastStatusCode: number | null;
+  lastLatencyMs: number | null;
+  lastError: string | null;
+  createdAt: string;
+  deliveredAt: string | null;
+}
+
+type Row = Record<string, unknown>;
+const iso = (d: unknown) => (d instanceof Date ? d.toISOString() : null);
+
+function toWebhook(r: Row): Webhook {
+  return {
+    id: r.id as string,
+    url: r.url as string,
+    events: r.events as string[],
+    secret: r.secret as string,
+    enabled: r.enabled as boolean,
+    consecutiveFailures: r.consecutive_failures as number,
+    disabledReason: (r.disabled_reason as string | null) ?? null,
+    createdAt: iso(r.created_at)!,
+    updatedAt: iso(r.updated_at)!,
+  };
+}
+
+function toDelivery(r: Row): Delivery {
+  return {
+    id: r.id as string,
+    webhookId: r.webhook_id as string,
+    eventId: r.event_id as string,
+    eventType: r.event_type as string,
+    body: r.body as Record<string, unknown>,
+    status: r.status as Delivery['status'],
+    attempts: r.attempts as number,
+    nextAttemptAt: iso(r.next_attempt_at)!,
+    lastStatusCode: (r.last_status_code as number | null) ?? null,
+    lastLatencyMs: (r.last_latency_ms as number | null) ?? null,
+    lastError: (r.last_error as string | null) ?? null,
+    createdAt: iso(r.created_at)!,
+    deliveredAt: iso(r.delivered_at),
+  };
+}
+
+/** Postgres access for webhooks and their outbox. */
+export class WebhooksStore {
+  constructor(private readonly db: Knex) {}
+
+  async create(w: Pick<Webhook, 'id' | 'url' | 'events' | 'secret'>): Promise<Webhook> {
+    const [row] = await this.db('webhooks').insert(w).returning('*');
+    return toWebhook(row);
+  }
+
+  async list(): Promise<Webhook[]> {
+    return (await this.db('webhooks').orderBy('created_at', 'asc')).map(toWebhook);
+  }
+
+  async get(id: string): Promise<Webhook | undefined> {
+    const row = await this.db('webhooks').where({ id }).first();
+    return row && toWebhook(row);
+  }
+
+  async update(id: string, patch: { url?: string; events?: string[]; enabled?: boolean }): Promise<Webhook | undefined> {
+    const row: Row = { updated_at: this.db.fn.now() };
+    if (patch.url !== undefined) row.url = patch.url;
+    if (patch.events !== undefined) row.events = patch.events;
+    if (patch.enabled !== undefined) {
+      row.enabled = patch.enabled;
+      if (patch.enabled) Object.assign(row, { consecutive_failures: 0, disabled_reason: null });
+    }
+    const [r] = await this.db('webhooks').where({ id }).update(row).returning('*');
+    return r && toWebhook(r);
+  }
+
+  async delete(id: string): Promise<boolean> {
+    return (await this.db('webhooks').where({ id }).delete()) > 0;
+  }
+
+  /**
+   * Wakes the delivery workers. Sent after the queuing transaction commits, on its own: a NOTIFY
+   * inside a transaction holds a global lock through its commit and so serializes every writer.
+   */
+  async notifyWorkers(): Promise<void> {
+    await this.db.raw('NOTIFY rtcstack_webhook_deliveries');
+  }
+
+  /** Queues one delivery per enabled webhook subscribed to the event, inside the caller's transaction. */
+  async enqueue(trx: Knex.Transaction, event: { id: string; type: string; body: Record<string, unknown> }, newId: () => string): Promise<number> {
+    const hooks = await trx('webhooks').where({ enabled: true }).andWhere((q) => q.whereRaw('? = ANY(events)', [event.type]).orWhereRaw(`'*' = ANY(events)`));
+    if (hooks.length === 0) return 0;
+    const rows = hooks.map((h: Row) => ({ id: newId(), webhook_id: h.id, event_id: event.id, event_type: event.type, body: event.body }));
+    const inserted = await trx('webhook_deliveries').insert(rows).onConflict(['webhook_id', 'event_id']).ignore().returning('id');
+    return inserted.length;
+  }
+
+  /**
+   * Claims up to `limit` due deliveries for this worker. SKIP LOCKED lets several replicas claim
+   * side by side without taking the same row; a claim whose worker died expires after `leaseMs`.
+   */
+  async claimDue(limit: number, leaseMs: number): Promise<Array<Delivery & { url: string; secret: string }>> {
+    const { rows } = (await this.db.transaction(async (trx) => {
+      // A claim lost in a crash only delays a retry until its lease expires: no need to wait for fsync.
+      await trx.raw('SET LOCAL synchronous_commit TO OFF');
+      return trx.raw(
+      `UPDATE webhook_deliveries d
+          SET status = 'delivering', attempts = d.attempts + 1, locked_until = now() + (? * interval '1 millisecond')
+         FROM webhooks w
+        WHERE d.webhook_id = w.id
+          AND d.id IN (SELECT id FROM webhook_deliveries
+                        WHERE (status = 'pending' AND next_attempt_at <= now())
+                           OR (status = 'delivering' AND locked_until < now())
+                        ORDER BY next_attempt_at
+                        LIMIT ? FOR UPDATE SKIP LOCKED)
+      RETURNING d.*, w.url, w.secret`,
+        [leaseMs, limit],
+      );
+    })) as { rows: Row[] };
+    return rows.map((r) => ({ ...toDelivery(r), url: r.url as string, secret: r.secret as string }));
+  }
+
+  /** Records one attempt and moves the delivery (and its webhook's failure count) on. */
+  async recordAttempt(
+    d: Pick<Delivery, 'id' | 'webhookId'>,
+    a: { statusCode: number | null; latencyMs: number; error: string | null },
+    next: { status: 'succeeded' | 'failed' | 'pending'; retryInMs?: number },
+    disableAfter: number,
+  ): Promise<void> {
+    await this.db.transaction(async (trx) => {
+      // Losing this record in a crash means one more attempt later (deliveries are at-least-once and
+      // carry the event id for the receiver's idempotency), so it need not wait for fsync.
+      await trx.raw('SET LOCAL synchronous_commit TO OFF');
+      await trx('webhook_attempts').insert({ delivery_id: d.id, status_code: a.statusCode, latency_ms: a.latencyMs, error: a.error });
+      await trx('webhook_deliveries')
+        .where({ id: d.id })
+        .update({
+          status: next.status,
+          locked_until: null,
+          last_status_code: a.statusCode,
+          last_latency_ms: a.latencyMs,
+          last_error: a.error,
+          delivered_at: next.status === 'succeeded' ? trx.fn.now() : null,
+          next_attempt_at: next.status === 'pending' ? trx.raw(`now() + (? * interval '1 millisecond')`, [next.retryInMs ?? 0]) : trx.fn.now(),
+        });
+      if (next.status === 'succeeded') {
+        // Only touch the webhook row when there is a streak to reset: concurrent successes would
+        // otherwise all queue on that one row's lock.
+        await trx('webhooks').where({ id: d.webhookId }).andWhere('consecutive_failures', '>', 0).update({ consecutive_failures: 0 });
+      } else {
+        await trx('webhooks')
+          .where({ id: d.webhookId })
+          .update({
+            consecutive_failures: trx.raw('consecutive_failures + 1'),
+            enabled: trx.raw('CASE WHEN consecutive_failures + 1 >= ? THEN false ELSE enabled END', [disableAfter]),
+            disabled_reason: trx.raw(`CASE WHEN consecutive_failures + 1 >= ? THEN ? ELSE disabled_reason END`, [
+              disableAfter,
+              `disabled after ${disableAfter} consecutive failed attempts; re-enable with PATCH {"enabled": true}`,
+            ]),
+          });
+      }
+    });
+  }
+
+  async listDeliveries(webhookId: string, limit: number): Promise<Delivery[]> {
+    return (await this.db('webhook_deliveries').where({ webhook_id: webhookId }).orderBy('created_at', 'desc').limit(limit)).map(toDelivery);
+  }
+
+  /** Puts a delivery back in the queue, due now. */
+  async redeliver(webhookId: string, deliveryId: string): Promise<Delivery | undefined> {
+    const [r] = await this.db('webhook_deliveries')
+      .where({ id: deliveryId, webhook_id: webhookId })
+      .update({ status: 'pending', next_attempt_at: this.db.fn.now(), locked_until: null })
+      .returning('*');
+    if (r) await this.notifyWorkers();
+    return r && toDelivery(r);
+  }
+}
