@@ -5,14 +5,14 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ffprobe, pushRtmp } from '../../test/media.js';
+import { ffprobe } from '../../test/media.js';
+import { streamLikeObs } from '../../test/obs-stream.js';
 import { createTestApp, type TestApp } from '../../test/test-app.js';
 import { waitFor } from '../../test/wait.js';
-import { IngressInfoSchema } from '../ingress/ingress-schemas.js';
 import { RecordingListSchema, RecordingSchema, RecordingStartedSchema } from './recordings-schemas.js';
 
 let t: TestApp;
-let pusher: ReturnType<typeof pushRtmp> | undefined;
+let pusher: { stop: () => Promise<void> } | undefined;
 beforeAll(async () => {
   t = await createTestApp();
 });
@@ -35,28 +35,10 @@ describe('recording a room fed by OBS-style RTMP, on real ingress, egress and Mi
     expect((await api().post('/v1/rooms', { name: room })).status).toBe(201);
 
     // 1. An RTMP ingress, fed by ffmpeg as OBS would be.
-    const created = await api().post(`/v1/rooms/${room}/ingress`, { type: 'rtmp', participantName: 'OBS' });
-    expect(created.status).toBe(201);
-    const ingress = IngressInfoSchema.parse(created.body);
-    expect(ingress.url).toMatch(/^rtmp:\/\//);
-    expect(ingress.streamKey).not.toBe('');
-    expect(ingress.roomName).toBe(room);
-    const listed = await api().get(`/v1/rooms/${room}/ingress`);
-    expect(listed.body.ingress.map((i: { ingressId: string }) => i.ingressId)).toContain(ingress.ingressId);
-
-    pusher = pushRtmp(`${ingress.url}/${ingress.streamKey}`, 90);
-    const obs = await waitFor(
-      'the ingress participant to publish audio and video',
-      async () => {
-        const res = await api().get(`/v1/rooms/${room}/participants`);
-        const p = res.body.participants?.find((x: { identity: string }) => x.identity === ingress.participantIdentity);
-        return p?.tracks?.length >= 2 ? p : undefined;
-      },
-      45_000,
-    ).catch((err: Error) => {
-      throw new Error(`${err.message}\nffmpeg: ${pusher?.log()}`);
-    });
-    expect(obs.name).toBe('OBS');
+    const obs = await streamLikeObs(t, room, 90);
+    pusher = obs.pusher;
+    const { ingress } = obs;
+    expect(obs.participant.name).toBe('OBS');
 
     // 2. Start (and start again: idempotent), wait until egress is really recording.
     const start = await api().post(`/v1/rooms/${room}/recording/start`);

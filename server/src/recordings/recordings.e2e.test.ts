@@ -2,9 +2,8 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pushRtmp } from '../../test/media.js';
+import { streamLikeObs } from '../../test/obs-stream.js';
 import { createTestApp, type TestApp } from '../../test/test-app.js';
-import { waitFor } from '../../test/wait.js';
 import { createWhipOffer } from '../../test/whip-offer.js';
 import { IngressInfoSchema } from '../ingress/ingress-schemas.js';
 import { RecordingListSchema } from './recordings-schemas.js';
@@ -13,7 +12,7 @@ const sh = promisify(execFile);
 const STACK = join(import.meta.dirname, '../../../scripts/stack');
 
 let t: TestApp;
-let pusher: ReturnType<typeof pushRtmp> | undefined;
+let pusher: { stop: () => Promise<void> } | undefined;
 beforeAll(async () => {
   t = await createTestApp();
 });
@@ -27,29 +26,12 @@ const api = () => t.api;
 describe('ingress and recording endpoints on the real stack', () => {
   it('an RTMP push from ffmpeg (as OBS) joins the room as the ingress participant', async () => {
     const room = `${t.prefix}-rtmp`;
-    const created = await api().post(`/v1/rooms/${room}/ingress`, { type: 'rtmp', participantName: 'OBS' });
-    expect(created.status).toBe(201);
-    const ingress = IngressInfoSchema.parse(created.body);
-    expect(ingress).toMatchObject({ inputType: 'RTMP_INPUT', roomName: room, participantName: 'OBS' });
-    expect(ingress.url).toMatch(/^rtmp:\/\//);
-    expect(ingress.streamKey).not.toBe('');
+    const obs = await streamLikeObs(t, room, 60);
+    pusher = obs.pusher;
+    const { ingress } = obs;
     const listed = await api().get(`/v1/rooms/${room}/ingress`);
     expect(listed.body.ingress.map((i: { ingressId: string }) => i.ingressId)).toEqual([ingress.ingressId]);
-
-    pusher = pushRtmp(`${ingress.url}/${ingress.streamKey}`, 60);
-    const obs = await waitFor(
-      'the ingress participant to publish audio and video',
-      async () => {
-        const res = await api().get(`/v1/rooms/${room}/participants`);
-        const p = res.body.participants?.find((x: { identity: string }) => x.identity === ingress.participantIdentity);
-        return p?.tracks?.length >= 2 ? p : undefined;
-      },
-      45_000,
-    ).catch((err: Error) => {
-      throw new Error(`${err.message}\nffmpeg: ${pusher?.log()}`);
-    });
-    expect(obs.name).toBe('OBS');
-    expect(obs.tracks.map((tr: { type: string }) => tr.type).sort()).toEqual(['AUDIO', 'VIDEO']);
+    expect(obs.participant.tracks.map((tr) => tr.type).sort()).toEqual(['AUDIO', 'VIDEO']);
     await pusher.stop();
     expect((await api().del(`/v1/rooms/${room}/ingress/${ingress.ingressId}`)).status).toBe(204);
     expect((await api().del(`/v1/rooms/${room}/ingress/${ingress.ingressId}`)).status).toBe(404);
