@@ -117,8 +117,9 @@ export class WebhooksStore {
   }
 
   /**
-   * Claims up to `limit` due deliveries for this worker. SKIP LOCKED lets several replicas claim
-   * side by side without taking the same row; a claim whose worker died expires after `leaseMs`.
+   * Claims up to `limit` due deliveries of enabled webhooks for this worker (a disabled webhook's
+   * queue waits until PATCH re-enables it). SKIP LOCKED lets several replicas claim side by side
+   * without taking the same row; a claim whose worker died expires after `leaseMs`.
    */
   async claimDue(limit: number, leaseMs: number): Promise<Array<Delivery & { url: string; secret: string }>> {
     const { rows } = (await this.db.transaction(async (trx) => {
@@ -129,9 +130,11 @@ export class WebhooksStore {
           SET status = 'delivering', attempts = d.attempts + 1, locked_until = now() + (? * interval '1 millisecond')
          FROM webhooks w
         WHERE d.webhook_id = w.id
+          AND w.enabled
           AND d.id IN (SELECT id FROM webhook_deliveries
-                        WHERE (status = 'pending' AND next_attempt_at <= now())
-                           OR (status = 'delivering' AND locked_until < now())
+                        WHERE ((status = 'pending' AND next_attempt_at <= now())
+                           OR (status = 'delivering' AND locked_until < now()))
+                          AND webhook_id IN (SELECT id FROM webhooks WHERE enabled)
                         ORDER BY next_attempt_at
                         LIMIT ? FOR UPDATE SKIP LOCKED)
       RETURNING d.*, w.url, w.secret`,

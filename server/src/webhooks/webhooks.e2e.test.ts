@@ -11,7 +11,7 @@ import { EVENT_ID_HEADER, SIGNATURE_HEADER, verifyWebhook } from './signature.js
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await createTestApp({ WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_RETRY_BASE_MS: '50', WEBHOOK_RETRY_MAX_MS: '400', WEBHOOK_POLL_MS: '50', WEBHOOK_DISABLE_AFTER: '5' });
+  t = await createTestApp({ WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_RETRY_BASE_MS: '50', WEBHOOK_RETRY_MAX_MS: '400', WEBHOOK_POLL_MS: '50', WEBHOOK_DISABLE_AFTER: '50' });
   await t.services.deliveryWorker.start();
 });
 afterAll(() => t.close());
@@ -117,6 +117,9 @@ describe('the outbox', () => {
   });
 
   it('does not retry a 4xx, and disables a webhook after repeated failures until PATCH re-enables it', { timeout: 60_000 }, async () => {
+    // Its own app, so that the disable threshold is small here and does not pause the other tests' queues.
+    const t = await createTestApp({ WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_POLL_MS: '50', WEBHOOK_DISABLE_AFTER: '5' });
+    await t.services.deliveryWorker.start();
     const rx = await startReceiver(() => 410);
     try {
       const hook = (await t.api.post('/v1/webhooks', { url: rx.url, events: ['room_created'] })).body;
@@ -144,6 +147,7 @@ describe('the outbox', () => {
       await waitFor('the redelivery', async () => rx.received.length > before, 10_000);
     } finally {
       await rx.close();
+      await t.close();
     }
   });
 });
