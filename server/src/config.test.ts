@@ -38,7 +38,7 @@ describe('loadConfig', () => {
   });
 
   it('treats an empty sidecar URL as not configured', () => {
-    expect(loadConfig({ ...valid, STT_LIVE_URL: '', STT_POST_URL: 'http://127.0.0.1:3102' }).sidecars).toMatchObject({
+    expect(loadConfig({ ...valid, STT_LIVE_URL: '', STT_POST_URL: 'http://127.0.0.1:3102', STT_INTERNAL_SECRET: 'x'.repeat(16) }).sidecars).toMatchObject({
       sttLiveUrl: undefined,
       sttPostUrl: 'http://127.0.0.1:3102',
     });

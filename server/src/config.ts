@@ -44,6 +44,10 @@ const envSchema = z.object({
   STT_POST_URL: optionalUrl,
   SIDECAR_HEALTH_TIMEOUT_MS: positiveInt.default(500),
   SIDECAR_HEALTH_CACHE_MS: z.coerce.number().int().min(0).default(5000),
+  STT_INTERNAL_SECRET: z.string().optional(),
+  INTERNAL_URL: optionalUrl,
+  STT_LIVE_TIMEOUT_MS: positiveInt.max(60_000).default(8000),
+  STT_LIVE_MONITOR_MS: positiveInt.default(5000),
   S3_ENDPOINT: httpUrl,
   S3_PUBLIC_ENDPOINT: optionalUrl,
   S3_REGION: z.string().min(1).default('us-east-1'),
@@ -65,6 +69,11 @@ const envSchema = z.object({
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must look like 100kb').default('100kb'),
   SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
   TRUST_PROXY: bool.default(false),
+}).superRefine((e, ctx) => {
+  // Sidecars and the control plane authenticate each other with this secret, so it must exist once one is configured.
+  if ((e.STT_LIVE_URL?.trim() || e.STT_POST_URL?.trim()) && (e.STT_INTERNAL_SECRET ?? '').length < 16) {
+    ctx.addIssue({ code: 'custom', path: ['STT_INTERNAL_SECRET'], message: 'STT_INTERNAL_SECRET (at least 16 characters) is required when STT_LIVE_URL or STT_POST_URL is set; run scripts/init to generate one' });
+  }
 });
 
 /** The control plane's configuration, parsed once at boot and frozen. */
@@ -104,6 +113,12 @@ export interface Config {
     readonly sttPostUrl?: string;
     readonly healthTimeoutMs: number;
     readonly healthCacheMs: number;
+    /** Shared by the control plane and the sidecars (Bearer token both ways). */
+    readonly internalSecret: string;
+    /** Where sidecars reach this control plane's internal endpoints. */
+    readonly internalUrl: string;
+    readonly sttLiveTimeoutMs: number;
+    readonly sttLiveMonitorMs: number;
   };
 }
 
@@ -157,6 +172,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       sttPostUrl: e.STT_POST_URL,
       healthTimeoutMs: e.SIDECAR_HEALTH_TIMEOUT_MS,
       healthCacheMs: e.SIDECAR_HEALTH_CACHE_MS,
+      internalSecret: e.STT_INTERNAL_SECRET ?? '',
+      internalUrl: (e.INTERNAL_URL ?? `http://127.0.0.1:${e.PORT}`).replace(/\/$/, ''),
+      sttLiveTimeoutMs: e.STT_LIVE_TIMEOUT_MS,
+      sttLiveMonitorMs: e.STT_LIVE_MONITOR_MS,
     },
   };
   return deepFreeze(config);

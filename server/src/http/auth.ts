@@ -30,3 +30,14 @@ export function apiKeyGuard(apiSecret: string): RequestHandler {
 export function hasValidApiKey(header: string | undefined, apiSecret: string): boolean {
   return header !== undefined && header !== '' && secretsEqual(header, apiSecret);
 }
+
+/** Middleware for internal (sidecar) endpoints: `Authorization: Bearer <secret>`; refuses all when no secret is configured. */
+export function bearerGuard(secret: string): RequestHandler {
+  const expected = digest(secret);
+  return (req, _res, next) => {
+    const match = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
+    if (!secret || !match) return next(new UnauthorizedError('Missing internal credentials (Authorization: Bearer STT_INTERNAL_SECRET)'));
+    if (!secretsEqual(match[1]!, expected)) return next(new UnauthorizedError('Invalid internal credentials'));
+    next();
+  };
+}

@@ -18,6 +18,11 @@ export function createApiRegistry(): OpenAPIRegistry {
     bearerFormat: 'JWT',
     description: 'A participant token issued by POST /v1/token (only where a route says so).',
   });
+  registry.registerComponent('securitySchemes', 'internalBearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'STT_INTERNAL_SECRET, shared with the transcription sidecars (internal endpoints only).',
+  });
   return registry;
 }
 

@@ -3,6 +3,7 @@ import * as createAuditLog from './20261123160000_create_audit_log.js';
 import * as createRecordings from './20261123170000_create_recordings.js';
 import * as createLiveKitEvents from './20261123180000_create_livekit_events.js';
 import * as createWebhooks from './20261123190000_create_webhooks.js';
+import * as createTranscriptions from './20261123200000_create_transcriptions.js';
 
 /** Every migration by its timestamped name. Add new ones here; never edit one that has landed. */
 export const migrations: Record<string, Knex.Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261123170000_create_recordings': createRecordings,
   '20261123180000_create_livekit_events': createLiveKitEvents,
   '20261123190000_create_webhooks': createWebhooks,
+  '20261123200000_create_transcriptions': createTranscriptions,
 };
