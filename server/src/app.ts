@@ -34,6 +34,11 @@ import { registerRecordingRoutes } from './recordings/recordings-routes.js';
 import { RecordingsService } from './recordings/recordings-service.js';
 import { RecordingsStore } from './recordings/recordings-store.js';
 import { S3Storage } from './storage/s3-storage.js';
+import { LiveTranscriptionMonitor } from './live-transcription/live-transcription-monitor.js';
+import { registerLiveTranscriptionRoutes } from './live-transcription/live-transcription-routes.js';
+import { LiveTranscriptionService } from './live-transcription/live-transcription-service.js';
+import { SttLiveClient } from './live-transcription/stt-live-client.js';
+import { TranscriptionsStore } from './transcriptions/transcriptions-store.js';
 import { z } from 'zod';
 
 /** Everything the routes need, built once at start-up. */
@@ -101,13 +106,17 @@ export function createServices(deps: AppDeps) {
   const webhooksStore = new WebhooksStore(db);
   const webhooks = new WebhooksService(db, webhooksStore, events, config.webhooks);
   const deliveryWorker = new DeliveryWorker(webhooksStore, { ...config.webhooks, databaseUrl: config.database.url }, logger);
-  return { auditStore, tokens, rooms, participants, recordings, ingress, health, events, webhooks, deliveryWorker };
+  const transcriptionsStore = new TranscriptionsStore(db);
+  const sttLive = new SttLiveClient({ url: config.sidecars.sttLiveUrl, secret: config.sidecars.internalSecret, timeoutMs: config.sidecars.sttLiveTimeoutMs });
+  const liveTranscription = new LiveTranscriptionService(transcriptionsStore, sttLive, rooms, { callbackUrl: config.sidecars.internalUrl }, logger);
+  const liveTranscriptionMonitor = new LiveTranscriptionMonitor(liveTranscription, { intervalMs: config.sidecars.sttLiveMonitorMs }, logger);
+  return { auditStore, tokens, rooms, participants, recordings, ingress, health, events, webhooks, deliveryWorker, transcriptionsStore, liveTranscription, liveTranscriptionMonitor };
 }
 
 /** Wires services and routes into an Express app. Holds no global state; call it as often as tests like. */
 export function createApp(deps: AppDeps, services: ReturnType<typeof createServices> = createServices(deps)): Express {
   const { config, logger } = deps;
-  const { auditStore, tokens, rooms, participants, recordings, ingress, health, webhooks } = services;
+  const { auditStore, tokens, rooms, participants, recordings, ingress, health, webhooks, liveTranscription } = services;
 
   const app = express();
   app.disable('x-powered-by');
@@ -134,6 +143,7 @@ export function createApp(deps: AppDeps, services: ReturnType<typeof createServi
   registerIngressRoutes(ctx, ingress);
   registerLiveKitEventRoutes(ctx, { apiKey: config.livekit.apiKey, apiSecret: config.livekit.apiSecret, recordings, webhooks, bodyLimit: config.http.bodyLimit });
   registerWebhookRoutes(ctx, webhooks);
+  registerLiveTranscriptionRoutes(ctx, liveTranscription, { internalSecret: config.sidecars.internalSecret });
 
   let document: unknown;
   defineRoute(ctx, {

@@ -22,6 +22,7 @@ async function main(): Promise<void> {
   const services = createServices(deps);
   const app = createApp(deps, services);
   await services.deliveryWorker.start();
+  if (config.sidecars.sttLiveUrl) services.liveTranscriptionMonitor.start();
   const server: Server = app.listen(config.http.port, config.http.host, () => {
     logger.info({ host: config.http.host, port: config.http.port, version: config.version }, 'control plane listening');
     // Recordings that changed while we were down (or whose webhooks were missed) are caught up here.
@@ -46,6 +47,7 @@ async function main(): Promise<void> {
     server.close(async () => {
       clearTimeout(force);
       await services.deliveryWorker.stop();
+      await services.liveTranscriptionMonitor.stop();
       await deps.db.destroy().catch((err: unknown) => logger.error({ err }, 'closing the Postgres pool failed'));
       logger.info('stopped');
       process.exit(0);
