@@ -23,6 +23,11 @@ EGRESS_VERSION=v1.14.1
 EGRESS_BIN="$RTCSTACK_CACHE/egress/$EGRESS_VERSION/bin/egress"
 INGRESS_VERSION=v1.5.0
 INGRESS_BIN="$RTCSTACK_CACHE/ingress/$INGRESS_VERSION/bin/ingress"
+# stt-live's offline engine (scripts/install-whisper): a Python venv with faster-whisper and whisper
+# weights from PyPI. The tag names the pins in that script; bump it whenever one of them changes.
+WHISPER_ENV_VERSION=fw1.2.1-ct2-4.8.5-r1
+WHISPER_PY="$RTCSTACK_CACHE/whisper/$WHISPER_ENV_VERSION/venv/bin/python"
+WHISPER_MODELS_DIR="$RTCSTACK_CACHE/whisper/$WHISPER_ENV_VERSION/models"
 
 POSTGRES_PORT=${POSTGRES_PORT:-5432}
 REDIS_PORT=${REDIS_PORT:-6379}
@@ -103,6 +108,8 @@ native_server_env() {
   # Debian's GStreamer has no faac, egress's only AAC encoder: natively, record Opus in MP4. (An AAC
   # request fails with "could not create element: faac", and egress restarts after such a failure.)
   export RECORDING_AUDIO_CODEC=${RECORDING_AUDIO_CODEC:-opus}
+  # The offline transcription engine that scripts/install-whisper installs.
+  export WHISPER_PYTHON=${WHISPER_PYTHON:-$WHISPER_PY} WHISPER_MODELS_DIR WHISPER_MODEL=${WHISPER_MODEL:-base}
 }
 
 # wait_for NAME SECONDS CMD...: polls CMD until it succeeds.
