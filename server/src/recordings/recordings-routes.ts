@@ -111,7 +111,12 @@ export function registerRecordingRoutes(ctx: RouteContext, recordings: Recording
     errors: [404],
     responses: { 200: { description: 'The recording', schema: RecordingSchema } },
     handler: async ({ params }, _req, res) => {
-      res.json(recordingToJson(await recordings.get(params.recordingId)));
+      const recording = await recordings.get(params.recordingId);
+      const tracks = await recordings.tracks(params.recordingId);
+      res.json({
+        ...recordingToJson(recording),
+        participantAudio: tracks.map((t) => ({ participantIdentity: t.participantIdentity, trackSid: t.trackSid, status: t.status, objectKey: t.objectKey })),
+      });
     },
   });
 

@@ -22,6 +22,17 @@ export const RecordingSchema = z
     objectKey: z.string().openapi({ example: 'recordings/my-room/rec_5Jk2x9QmT0aB.mp4' }),
     failureReason: z.string().nullable().openapi({ description: 'Why egress failed (an upload failure says so here)' }),
     createdAt: IsoDateSchema,
+    participantAudio: z
+      .array(
+        z.object({
+          participantIdentity: z.string(),
+          trackSid: z.string(),
+          status: RecordingStatusSchema,
+          objectKey: z.string(),
+        }),
+      )
+      .optional()
+      .openapi({ description: 'Per-participant audio files (recordings started with `perParticipantAudio`)' }),
   })
   .openapi('Recording');
 
@@ -30,6 +41,10 @@ export const StartRecordingSchema = z
   .object({
     layout: z.string().min(1).max(64).optional().openapi({ description: 'Room composite layout (grid, speaker, single-speaker…)' }),
     audioOnly: z.boolean().optional(),
+    perParticipantAudio: z
+      .boolean()
+      .optional()
+      .openapi({ description: "Also record each participant's microphone into its own Ogg file (track egress), so a post-call transcription knows every speaker" }),
   })
   .strict()
   .openapi('StartRecordingRequest');

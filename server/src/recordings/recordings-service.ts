@@ -16,6 +16,7 @@ import { callLiveKit } from '../livekit/livekit-errors.js';
 import type { Actor, RoomsService } from '../rooms/rooms-service.js';
 import type { S3Options, S3Storage } from '../storage/s3-storage.js';
 import { patchFromEgress } from './egress-status.js';
+import type { ParticipantAudioRecorder } from './participant-audio.js';
 import { LIVE_STATUSES, type Recording, type RecordingStatus, type RecordingsStore } from './recordings-store.js';
 
 /** How recordings are made. */
@@ -36,10 +37,11 @@ export class RecordingsService {
     private readonly audit: AuditService,
     private readonly opts: RecordingOptions,
     private readonly logger: Logger,
+    private readonly participantAudio?: ParticipantAudioRecorder,
   ) {}
 
   /** Starts a room composite recording, or returns the one already running (`created: false`). */
-  async start(roomName: string, req: { layout?: string; audioOnly?: boolean }): Promise<{ recording: Recording; created: boolean }> {
+  async start(roomName: string, req: { layout?: string; audioOnly?: boolean; perParticipantAudio?: boolean }): Promise<{ recording: Recording; created: boolean }> {
     await this.rooms.get(roomName);
     const running = await this.store.activeForRoom(roomName);
     if (running) return { recording: running, created: false };
@@ -68,6 +70,7 @@ export class RecordingsService {
     }
     const startedAt = new Date().toISOString();
     const updated = await this.store.update(id, { ...patchFromEgress(info), startedAt });
+    if (req.perParticipantAudio && this.participantAudio) await this.participantAudio.startAll(id, roomName);
     return { recording: updated ?? row, created: true };
   }
 
@@ -78,6 +81,7 @@ export class RecordingsService {
     const info = await callLiveKit('stop the recording', () => this.egress.stopEgress(running.egressId!), {
       notFound: `No recording is running in room ${roomName}`,
     });
+    await this.participantAudio?.stopAll(running.id);
     const patch = patchFromEgress(info);
     // Keep our start time; egress reports its own once the pipeline is live.
     delete patch.startedAt;
@@ -89,6 +93,11 @@ export class RecordingsService {
   async current(roomName: string): Promise<Recording | undefined> {
     const r = await this.store.activeForRoom(roomName);
     return r && (await this.refresh(r));
+  }
+
+  /** The recording's per-participant audio tracks (empty unless started with `perParticipantAudio`). */
+  async tracks(id: string) {
+    return (await this.participantAudio?.tracks(id)) ?? [];
   }
 
   /** One recording, brought up to date with egress while it may still change. */
@@ -118,6 +127,7 @@ export class RecordingsService {
     if (LIVE_STATUSES.includes(r.status)) throw new ConflictError(`Recording ${id} is ${r.status}; stop it before deleting it`);
     await this.audit.record({ action: 'recording.deleted', roomName: r.roomName, detail: { recordingId: id, objectKey: r.objectKey }, ...by }, async () => {
       await this.storage.remove(r.objectKey);
+      for (const t of (await this.participantAudio?.tracks(id)) ?? []) await this.storage.remove(t.objectKey);
       await this.store.delete(id);
     });
   }
@@ -125,7 +135,10 @@ export class RecordingsService {
   /** Applies an egress report (from a webhook, a list or a stop) to its recording; unknown egress ids are ignored. */
   async applyEgressInfo(info: EgressInfo): Promise<Recording | undefined> {
     const r = await this.store.getByEgressId(info.egressId);
-    if (!r) return undefined;
+    if (!r) {
+      await this.participantAudio?.apply(info);
+      return undefined;
+    }
     return this.store.update(r.id, patchFromEgress(info));
   }
 
