@@ -34,11 +34,16 @@ import { registerRecordingRoutes } from './recordings/recordings-routes.js';
 import { RecordingsService } from './recordings/recordings-service.js';
 import { RecordingsStore } from './recordings/recordings-store.js';
 import { S3Storage } from './storage/s3-storage.js';
+import { ParticipantAudioRecorder } from './recordings/participant-audio.js';
+import { RecordingTracksStore } from './recordings/recording-tracks-store.js';
 import { LiveTranscriptionMonitor } from './live-transcription/live-transcription-monitor.js';
 import { registerLiveTranscriptionRoutes } from './live-transcription/live-transcription-routes.js';
 import { LiveTranscriptionService } from './live-transcription/live-transcription-service.js';
 import { SttLiveClient } from './live-transcription/stt-live-client.js';
 import { TranscriptionsStore } from './transcriptions/transcriptions-store.js';
+import { registerPostTranscriptionRoutes } from './post-transcription/post-transcription-routes.js';
+import { PostTranscriptionService } from './post-transcription/post-transcription-service.js';
+import { TranscriptionQueue } from './post-transcription/transcription-queue.js';
 import { z } from 'zod';
 
 /** Everything the routes need, built once at start-up. */
@@ -92,15 +97,17 @@ export function createServices(deps: AppDeps) {
     audit,
     { ...config.recording, s3: { ...config.s3, timeoutMs: config.upstreamTimeoutMs } },
     logger,
+    new ParticipantAudioRecorder(livekit.egress, livekit.rooms, new RecordingTracksStore(db), { ...config.s3, timeoutMs: config.upstreamTimeoutMs }, logger),
   );
   const ingress = new IngressService(livekit.ingress);
   const probeOpts = { timeoutMs: config.sidecars.healthTimeoutMs, cacheMs: config.sidecars.healthCacheMs };
+  const sttPostProbe = new SidecarProbe(config.sidecars.sttPostUrl, probeOpts);
   const health = new HealthService({
     version: config.version,
     db,
     livekit: livekit.rooms,
     sttLive: new SidecarProbe(config.sidecars.sttLiveUrl, probeOpts),
-    sttPost: new SidecarProbe(config.sidecars.sttPostUrl, probeOpts),
+    sttPost: sttPostProbe,
   });
   const events = new LiveKitEventsStore(db);
   const webhooksStore = new WebhooksStore(db);
@@ -110,13 +117,46 @@ export function createServices(deps: AppDeps) {
   const sttLive = new SttLiveClient({ url: config.sidecars.sttLiveUrl, secret: config.sidecars.internalSecret, timeoutMs: config.sidecars.sttLiveTimeoutMs });
   const liveTranscription = new LiveTranscriptionService(transcriptionsStore, sttLive, rooms, { callbackUrl: config.sidecars.internalUrl }, logger);
   const liveTranscriptionMonitor = new LiveTranscriptionMonitor(liveTranscription, { intervalMs: config.sidecars.sttLiveMonitorMs }, logger);
-  return { auditStore, tokens, rooms, participants, recordings, ingress, health, events, webhooks, deliveryWorker, transcriptionsStore, liveTranscription, liveTranscriptionMonitor };
+  const transcriptionQueue = new TranscriptionQueue({
+    databaseUrl: config.database.url,
+    retryLimit: config.sidecars.sttPostRetryLimit,
+    expireInSeconds: config.sidecars.sttPostJobExpireSeconds,
+    maintenanceIntervalSeconds: config.sidecars.sttPostMaintenanceSeconds,
+    logger,
+  });
+  const postTranscription = new PostTranscriptionService(
+    db,
+    transcriptionsStore,
+    recordings,
+    transcriptionQueue,
+    sttPostProbe,
+    webhooks,
+    { callbackUrl: config.sidecars.internalUrl, bucket: config.s3.bucket, configured: Boolean(config.sidecars.sttPostUrl) },
+    logger,
+  );
+  return {
+    auditStore,
+    tokens,
+    rooms,
+    participants,
+    recordings,
+    ingress,
+    health,
+    events,
+    webhooks,
+    deliveryWorker,
+    transcriptionsStore,
+    liveTranscription,
+    liveTranscriptionMonitor,
+    transcriptionQueue,
+    postTranscription,
+  };
 }
 
 /** Wires services and routes into an Express app. Holds no global state; call it as often as tests like. */
 export function createApp(deps: AppDeps, services: ReturnType<typeof createServices> = createServices(deps)): Express {
   const { config, logger } = deps;
-  const { auditStore, tokens, rooms, participants, recordings, ingress, health, webhooks, liveTranscription } = services;
+  const { auditStore, tokens, rooms, participants, recordings, ingress, health, webhooks, liveTranscription, postTranscription } = services;
 
   const app = express();
   app.disable('x-powered-by');
@@ -127,8 +167,13 @@ export function createApp(deps: AppDeps, services: ReturnType<typeof createServi
   app.use(helmet());
   app.use(requireJsonBody);
   const json = express.json({ limit: config.http.bodyLimit, strict: true, type: ['application/json', 'application/*+json'] });
+  // Sidecars hand in whole transcripts on the internal routes, which therefore take larger bodies.
+  const internalJson = express.json({ limit: config.sidecars.internalBodyLimit, strict: true });
   // LiveKit's webhooks are verified over their raw bytes, so that one route parses its own body.
-  app.use((req, res, next) => (req.path === LIVEKIT_WEBHOOK_PATH ? next() : json(req, res, next)));
+  app.use((req, res, next) => {
+    if (req.path === LIVEKIT_WEBHOOK_PATH) return next();
+    return (req.path.startsWith('/internal/') ? internalJson : json)(req, res, next);
+  });
 
   const router = express.Router({ strict: false });
   const registry = createApiRegistry();
@@ -144,6 +189,7 @@ export function createApp(deps: AppDeps, services: ReturnType<typeof createServi
   registerLiveKitEventRoutes(ctx, { apiKey: config.livekit.apiKey, apiSecret: config.livekit.apiSecret, recordings, webhooks, bodyLimit: config.http.bodyLimit });
   registerWebhookRoutes(ctx, webhooks);
   registerLiveTranscriptionRoutes(ctx, liveTranscription, { internalSecret: config.sidecars.internalSecret });
+  registerPostTranscriptionRoutes(ctx, postTranscription, { internalSecret: config.sidecars.internalSecret });
 
   let document: unknown;
   defineRoute(ctx, {

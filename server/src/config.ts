@@ -48,6 +48,10 @@ const envSchema = z.object({
   INTERNAL_URL: optionalUrl,
   STT_LIVE_TIMEOUT_MS: positiveInt.max(60_000).default(8000),
   STT_LIVE_MONITOR_MS: positiveInt.default(5000),
+  STT_POST_RETRY_LIMIT: z.coerce.number().int().min(0).max(20).default(3),
+  STT_POST_JOB_EXPIRE_SECONDS: positiveInt.default(1800),
+  STT_POST_MAINTENANCE_SECONDS: positiveInt.default(30),
+  INTERNAL_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must look like 20mb').default('20mb'),
   S3_ENDPOINT: httpUrl,
   S3_PUBLIC_ENDPOINT: optionalUrl,
   S3_REGION: z.string().min(1).default('us-east-1'),
@@ -119,6 +123,13 @@ export interface Config {
     readonly internalUrl: string;
     readonly sttLiveTimeoutMs: number;
     readonly sttLiveMonitorMs: number;
+    /** pg-boss retries of a post-call job, and how long one attempt may run before it is retried. */
+    readonly sttPostRetryLimit: number;
+    readonly sttPostJobExpireSeconds: number;
+    /** How often pg-boss looks for expired jobs (a worker that died) to retry them. */
+    readonly sttPostMaintenanceSeconds: number;
+    /** Body limit of the internal endpoints (a long transcript arrives in one result). */
+    readonly internalBodyLimit: string;
   };
 }
 
@@ -176,6 +187,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       internalUrl: (e.INTERNAL_URL ?? `http://127.0.0.1:${e.PORT}`).replace(/\/$/, ''),
       sttLiveTimeoutMs: e.STT_LIVE_TIMEOUT_MS,
       sttLiveMonitorMs: e.STT_LIVE_MONITOR_MS,
+      sttPostRetryLimit: e.STT_POST_RETRY_LIMIT,
+      sttPostJobExpireSeconds: e.STT_POST_JOB_EXPIRE_SECONDS,
+      sttPostMaintenanceSeconds: e.STT_POST_MAINTENANCE_SECONDS,
+      internalBodyLimit: e.INTERNAL_BODY_LIMIT,
     },
   };
   return deepFreeze(config);

@@ -48,6 +48,7 @@ async function main(): Promise<void> {
       clearTimeout(force);
       await services.deliveryWorker.stop();
       await services.liveTranscriptionMonitor.stop();
+      await services.transcriptionQueue.stop();
       await deps.db.destroy().catch((err: unknown) => logger.error({ err }, 'closing the Postgres pool failed'));
       logger.info('stopped');
       process.exit(0);

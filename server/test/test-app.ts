@@ -63,6 +63,8 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     prefix: `t${randomBytes(4).toString('hex')}`,
     async close() {
       await services.deliveryWorker.stop();
+      await services.liveTranscriptionMonitor.stop();
+      await services.transcriptionQueue.stop();
       await deps.db.destroy();
       const dropper = knexFactory({ client: 'pg', connection: withDatabase(stack.databaseUrl, 'postgres') });
       try {

@@ -82,7 +82,7 @@ export function registerLiveTranscriptionRoutes(ctx: RouteContext, live: LiveTra
         startedAt,
         stoppedAt: t.stoppedAt,
         failureReason: t.failureReason,
-        segments: segments.map(segmentToJson),
+        segments: segments.map((s) => segmentToJson(s, startedAt)),
       });
     },
   });

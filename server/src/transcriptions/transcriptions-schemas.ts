@@ -25,11 +25,14 @@ export const SegmentSchema = z
     language: z.string().nullable(),
     startTime: IsoDateSchema,
     endTime: IsoDateSchema,
+    startMs: z.number().int().openapi({ description: 'Start, in ms from the start of the session (live) or of the recording (post-call)' }),
+    endMs: z.number().int(),
   })
   .openapi('TranscriptSegment');
 
-/** A stored segment as the API returns it. */
-export function segmentToJson(s: Segment): z.infer<typeof SegmentSchema> {
+/** A stored segment as the API returns it; `origin` is what startMs/endMs count from. */
+export function segmentToJson(s: Segment, origin: string): z.infer<typeof SegmentSchema> {
+  const t0 = Date.parse(origin);
   return {
     id: s.id,
     speaker: s.speakerName,
@@ -39,5 +42,7 @@ export function segmentToJson(s: Segment): z.infer<typeof SegmentSchema> {
     language: s.language,
     startTime: s.startAt,
     endTime: s.endAt,
+    startMs: Math.max(0, Date.parse(s.startAt) - t0),
+    endMs: Math.max(0, Date.parse(s.endAt) - t0),
   };
 }

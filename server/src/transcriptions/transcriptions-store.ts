@@ -24,6 +24,7 @@ export interface Transcription {
   participants: Record<string, string>;
   failureReason: string | null;
   progress: number | null;
+  jobId: string | null;
   startedAt: string | null;
   stoppedAt: string | null;
   completedAt: string | null;
@@ -59,6 +60,7 @@ interface TranscriptionRow {
   participants: Record<string, string>;
   failure_reason: string | null;
   progress: number | null;
+  job_id: string | null;
   started_at: Date | null;
   stopped_at: Date | null;
   completed_at: Date | null;
@@ -78,7 +80,7 @@ interface SegmentRow {
 }
 
 /** Fields services may change. */
-export type TranscriptionPatch = Partial<Pick<Transcription, 'status' | 'failureReason' | 'progress' | 'startedAt' | 'stoppedAt' | 'completedAt' | 'participants'>>;
+export type TranscriptionPatch = Partial<Pick<Transcription, 'status' | 'failureReason' | 'progress' | 'jobId' | 'startedAt' | 'stoppedAt' | 'completedAt' | 'participants'>>;
 
 const UNIQUE_VIOLATION = '23505';
 
@@ -150,19 +152,40 @@ export class TranscriptionsStore {
   /** Stores segments once each (by key); returns how many were new. */
   async addSegments(transcriptionId: string, segments: NewSegment[]): Promise<number> {
     if (segments.length === 0) return 0;
-    const rows = segments.map((s) => ({
-      transcription_id: transcriptionId,
-      segment_key: s.key,
-      speaker_identity: s.speakerIdentity,
-      speaker_name: s.speakerName,
-      track_sid: s.trackSid,
-      text: s.text,
-      language: s.language,
-      start_at: s.startAt,
-      end_at: s.endAt,
-    }));
+    const rows = segments.map((s) => segmentRow(transcriptionId, s));
     const inserted = await this.db('transcription_segments').insert(rows).onConflict(['transcription_id', 'segment_key']).ignore().returning('id');
     return inserted.length;
+  }
+
+  /** Post-call transcriptions, newest first, filtered and offset-paginated. */
+  async listPost(f: { recordingId?: string; status?: TranscriptionStatus; limit: number; offset: number }): Promise<{ items: (Transcription & { segmentCount: number })[]; total: number }> {
+    const q = this.db<TranscriptionRow>('transcriptions').where({ kind: 'post' });
+    if (f.recordingId) q.where('recording_id', f.recordingId);
+    if (f.status) q.where('status', f.status);
+    const [rows, count] = await Promise.all([
+      q
+        .clone()
+        .select('transcriptions.*', this.db.raw('(select count(*) from transcription_segments s where s.transcription_id = transcriptions.id)::int as segment_count'))
+        .orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }])
+        .limit(f.limit)
+        .offset(f.offset),
+      q.clone().count<{ count: string }[]>({ count: '*' }),
+    ]);
+    return { items: rows.map((r) => ({ ...toTranscription(r), segmentCount: (r as unknown as { segment_count: number }).segment_count })), total: Number(count[0]?.count ?? 0) };
+  }
+
+  /** Replaces every segment of a transcription (a retried job hands in the whole result again). */
+  async replaceSegments(trx: Knex.Transaction, transcriptionId: string, segments: NewSegment[]): Promise<number> {
+    await trx('transcription_segments').where({ transcription_id: transcriptionId }).delete();
+    for (let i = 0; i < segments.length; i += 500) {
+      await trx('transcription_segments').insert(segments.slice(i, i + 500).map((s) => segmentRow(transcriptionId, s)));
+    }
+    return segments.length;
+  }
+
+  /** The store bound to a transaction, for services that combine several writes. */
+  withTransaction(trx: Knex.Transaction): TranscriptionsStore {
+    return new TranscriptionsStore(trx);
   }
 
   /** Segments in spoken order; `since` keeps those that start after it. */
@@ -177,6 +200,20 @@ export class TranscriptionsStore {
     const [row] = await this.db('transcription_segments').where({ transcription_id: transcriptionId }).count<{ count: string }[]>({ count: '*' });
     return Number(row?.count ?? 0);
   }
+}
+
+function segmentRow(transcriptionId: string, s: NewSegment) {
+  return {
+    transcription_id: transcriptionId,
+    segment_key: s.key,
+    speaker_identity: s.speakerIdentity,
+    speaker_name: s.speakerName,
+    track_sid: s.trackSid,
+    text: s.text,
+    language: s.language,
+    start_at: s.startAt,
+    end_at: s.endAt,
+  };
 }
 
 function iso(d: Date | null): string | null {
@@ -195,6 +232,7 @@ function toTranscription(r: TranscriptionRow): Transcription {
     participants: r.participants,
     failureReason: r.failure_reason,
     progress: r.progress,
+    jobId: r.job_id,
     startedAt: iso(r.started_at),
     stoppedAt: iso(r.stopped_at),
     completedAt: iso(r.completed_at),
@@ -221,6 +259,7 @@ function toRow(p: TranscriptionPatch): Record<string, unknown> {
   if (p.status !== undefined) row.status = p.status;
   if (p.failureReason !== undefined) row.failure_reason = p.failureReason;
   if (p.progress !== undefined) row.progress = p.progress;
+  if (p.jobId !== undefined) row.job_id = p.jobId;
   if (p.startedAt !== undefined) row.started_at = p.startedAt;
   if (p.stoppedAt !== undefined) row.stopped_at = p.stoppedAt;
   if (p.completedAt !== undefined) row.completed_at = p.completedAt;

@@ -89,6 +89,21 @@ export class WebhooksService {
     return isNew;
   }
 
+  /**
+   * Queues one of rtcstack's own events (not LiveKit's, e.g. `transcription_completed`) for every
+   * subscribed webhook, inside the caller's transaction so the event and its cause commit together.
+   * Call {@link notifyWorkers} after the commit.
+   */
+  async publish(trx: Knex.Transaction, event: { type: string; data: Record<string, unknown> }): Promise<number> {
+    const eventId = id('ev');
+    return this.store.enqueue(trx, { id: eventId, type: event.type, body: { id: eventId, type: event.type, createdAt: new Date().toISOString(), data: event.data } }, () => id('dl'));
+  }
+
+  /** Wakes the delivery workers (they poll too, so a lost wake-up costs one poll interval). */
+  async notifyWorkers(): Promise<void> {
+    await this.store.notifyWorkers().catch(() => undefined);
+  }
+
   private async checkDestination(url: string): Promise<void> {
     const problem = await destinationProblem(url, this.opts.allowPrivate);
     if (problem) throw new BadRequestError(`Webhook url ${problem}`, { errors: [{ field: 'body.url', message: problem }] });

@@ -18,6 +18,8 @@ export async function up(knex: Knex): Promise<void> {
     t.jsonb('participants').notNullable().defaultTo('{}');
     t.text('failure_reason');
     t.double('progress');
+    // post: the pg-boss job that carries it to stt-post
+    t.text('job_id');
     t.timestamp('started_at', { useTz: true });
     t.timestamp('stopped_at', { useTz: true });
     t.timestamp('completed_at', { useTz: true });
@@ -29,6 +31,8 @@ export async function up(knex: Knex): Promise<void> {
   });
   // One live transcription per room at a time, so concurrent starts cannot both win.
   await knex.raw(`CREATE UNIQUE INDEX transcriptions_one_live_per_room ON transcriptions (room_name) WHERE kind = 'live' AND status = 'active'`);
+  // One post-call transcription running per recording at a time (a second request is a 409).
+  await knex.raw(`CREATE UNIQUE INDEX transcriptions_one_running_per_recording ON transcriptions (recording_id) WHERE kind = 'post' AND status IN ('queued', 'processing')`);
 
   await knex.schema.createTable('transcription_segments', (t) => {
     t.bigIncrements('id').primary();

@@ -4,6 +4,7 @@ import * as createRecordings from './20261123170000_create_recordings.js';
 import * as createLiveKitEvents from './20261123180000_create_livekit_events.js';
 import * as createWebhooks from './20261123190000_create_webhooks.js';
 import * as createTranscriptions from './20261123200000_create_transcriptions.js';
+import * as createRecordingTracks from './20261123210000_create_recording_tracks.js';
 
 /** Every migration by its timestamped name. Add new ones here; never edit one that has landed. */
 export const migrations: Record<string, Knex.Migration> = {
@@ -12,4 +13,5 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261123180000_create_livekit_events': createLiveKitEvents,
   '20261123190000_create_webhooks': createWebhooks,
   '20261123200000_create_transcriptions': createTranscriptions,
+  '20261123210000_create_recording_tracks': createRecordingTracks,
 };
