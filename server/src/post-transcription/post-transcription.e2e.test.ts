@@ -1,14 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import type { Server } from 'node:http';
 import * as Minio from 'minio';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecordingTracksStore } from '../recordings/recording-tracks-store.js';
-import { freePort, startSidecar, type SidecarProcess } from '../../test/sidecar-process.js';
+import { expectValidVtt, startPostCallRig, transcriptionFinished, type PostCallRig } from '../../test/post-call.js';
 import { encodeOggOpus, mix, placeSpeech, synthesize, wordErrorRate } from '../../test/speech.js';
-import { createTestApp, type TestApp } from '../../test/test-app.js';
+import type { TestApp } from '../../test/test-app.js';
 import { waitFor } from '../../test/wait.js';
-import { startReceiver } from '../../test/webhook-receiver.js';
 import { verifyWebhook } from '../webhooks/signature.js';
 
 /** Word error rate the post-call transcript (whisper base) must stay within, per speaker. */
@@ -40,13 +38,10 @@ interface SegmentJson {
  * in CI"); `post-transcription.egress.test.ts` runs the same path from a real egress recording.
  */
 describe('post-call transcription of a recording with per-participant audio', () => {
+  let rig: PostCallRig;
   let t: TestApp;
-  let server: Server;
-  let worker: SidecarProcess;
   let s3: Minio.Client;
   const keys: string[] = [];
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
-  let hookSecret: string;
 
   async function put(key: string, body: Buffer) {
     await s3.putObject(t.config.s3.bucket, key, body);
@@ -86,44 +81,18 @@ describe('post-call transcription of a recording with per-participant audio', ()
     return id;
   }
 
-  async function finished(id: string, seen?: Set<string>) {
-    return waitFor(`transcription ${id} to finish`, async () => {
-      const res = await t.api.get(`/v1/transcriptions/${id}`).expect(200);
-      seen?.add(`${res.body.status}:${res.body.progress > 0 && res.body.progress < 1 ? 'partial' : res.body.progress}`);
-      return res.body.status === 'completed' || res.body.status === 'failed' ? res.body : undefined;
-    }, 120_000, 100);
-  }
+  const finished = (id: string, seen?: Set<string>) => transcriptionFinished(t, id, seen);
 
   beforeAll(async () => {
-    receiver = await startReceiver();
-    const port = await freePort();
-    const workerPort = await freePort();
-    t = await createTestApp({
-      STT_POST_URL: `http://127.0.0.1:${workerPort}`,
-      INTERNAL_URL: `http://127.0.0.1:${port}`,
-      SIDECAR_HEALTH_CACHE_MS: '0',
-      WEBHOOK_ALLOW_PRIVATE: 'true',
-      STT_POST_JOB_EXPIRE_SECONDS: '20',
-      STT_POST_MAINTENANCE_SECONDS: '2',
-      STT_POST_RETRY_LIMIT: '3',
-    });
-    server = await new Promise<Server>((r) => {
-      const s = t.app.listen(port, '127.0.0.1', () => r(s));
-    });
+    rig = await startPostCallRig({ STT_POST_JOB_EXPIRE_SECONDS: '20', STT_POST_MAINTENANCE_SECONDS: '2', STT_POST_RETRY_LIMIT: '3' });
+    t = rig.t;
     const u = new URL(t.config.s3.endpoint);
     s3 = new Minio.Client({ endPoint: u.hostname, port: Number(u.port), useSSL: false, accessKey: t.config.s3.accessKey, secretKey: t.config.s3.secretKey, region: t.config.s3.region, pathStyle: true });
-    worker = await startSidecar('stt-post', { DATABASE_URL: t.config.database.url }, { port: workerPort });
-    await t.services.deliveryWorker.start();
-    const hook = await t.api.post('/v1/webhooks', { url: receiver.url, events: ['transcription_completed'] }).expect(201);
-    hookSecret = hook.body.secret;
   }, 150_000);
 
   afterAll(async () => {
-    await worker?.stop();
-    server?.close();
     await Promise.all(keys.map((k) => s3.removeObject(t.config.s3.bucket, k).catch(() => undefined)));
-    await receiver?.close();
-    await t?.close();
+    await rig?.close();
   });
 
   it('transcribes each track, merges by time with the right speakers, exports VTT, and sends the webhook', async () => {
@@ -157,9 +126,7 @@ describe('post-call transcription of a recording with per-participant audio', ()
     // Exports: VTT parses (header, cues with increasing times, voice spans), SRT and text too.
     const vtt = await t.api.get(`/v1/transcriptions/${done.transcriptionId}?format=vtt`).expect(200);
     expect(vtt.headers['content-type']).toMatch(/^text\/vtt/);
-    const cues = parseVtt(vtt.text);
-    expect(cues).toHaveLength(segments.length);
-    expect(cues.every((c, i) => c.end >= c.start && (i === 0 || c.start >= cues[i - 1]!.start))).toBe(true);
+    const cues = expectValidVtt(vtt.text, segments.length);
     expect(cues[0]!.text).toMatch(/^<v (Alice|Robert)>/);
     const srt = await t.api.get(`/v1/transcriptions/${done.transcriptionId}?format=srt`).expect(200);
     expect(srt.text).toMatch(/^1\n\d\d:\d\d:\d\d,\d{3} --> \d\d:\d\d:\d\d,\d{3}\n(Alice|Robert): /);
@@ -167,10 +134,10 @@ describe('post-call transcription of a recording with per-participant audio', ()
     expect(text.text.trim().split('\n')).toHaveLength(segments.length);
 
     // transcription_completed arrived through the outbox, signed.
-    const hook = await waitFor('the transcription_completed webhook', async () => receiver.received.find((r) => r.body.includes(done.transcriptionId)), 15_000);
+    const hook = await waitFor('the transcription_completed webhook', async () => rig.receiver.received.find((r) => r.body.includes(done.transcriptionId)), 15_000);
     const event = JSON.parse(hook.body);
     expect(event).toMatchObject({ type: 'transcription_completed', data: { transcriptionId: done.transcriptionId, recordingId, segmentCount: segments.length } });
-    expect(verifyWebhook(hookSecret, String(hook.headers['x-rtcstack-signature']), hook.body)).toBe(true);
+    expect(verifyWebhook(rig.hookSecret, String(hook.headers['x-rtcstack-signature']), hook.body)).toBe(true);
 
     // Listed, filtered by recording and status; deleted with its segments.
     const list = await t.api.get(`/v1/transcriptions?recordingId=${recordingId}&status=completed`).expect(200);
@@ -206,9 +173,9 @@ describe('post-call transcription of a recording with per-participant audio', ()
     const recordingId = await recording({ tracks: true });
     const queued = await t.api.post(`/v1/recordings/${recordingId}/transcribe`, {}).expect(202);
     await waitFor('the job to be running', async () => (await t.api.get(`/v1/transcriptions/${queued.body.transcriptionId}`)).body.status === 'processing', 60_000, 50);
-    await worker.kill();
+    await rig.worker.kill();
     expect((await t.api.get(`/v1/transcriptions/${queued.body.transcriptionId}`)).body.status).toBe('processing');
-    worker = await startSidecar('stt-post', { DATABASE_URL: t.config.database.url }, { port: Number(new URL(t.config.sidecars.sttPostUrl!).port) });
+    await rig.restartWorker();
     const done = await finished(queued.body.transcriptionId);
     expect(done.status).toBe('completed');
     const texts = (done.segments as SegmentJson[]).map((s) => s.text);
@@ -217,23 +184,9 @@ describe('post-call transcription of a recording with per-participant audio', ()
 
   it('answers 503 when stt-post is not running', async () => {
     const recordingId = await recording({ tracks: false });
-    await worker.stop();
+    await rig.worker.stop();
     const res = await t.api.post(`/v1/recordings/${recordingId}/transcribe`, {}).expect(503);
     expect(res.body.detail).toMatch(/stt-post/);
     expect((await request(t.app).get('/v1/health')).body.capabilities.transcriptionPost).toBe(false);
   });
 });
-
-/** Cues of a WebVTT document: start/end seconds and text; throws on anything malformed. */
-function parseVtt(doc: string): { start: number; end: number; text: string }[] {
-  const [header, ...blocks] = doc.trim().split(/\n\n+/);
-  if (header !== 'WEBVTT') throw new Error('missing WEBVTT header');
-  const seconds = (ts: string) => ts.split(':').reduce((acc, p) => acc * 60 + Number(p), 0);
-  return blocks.map((b) => {
-    const lines = b.split('\n');
-    const timing = lines.findIndex((l) => l.includes('-->'));
-    const m = /^(\d\d:\d\d:\d\d\.\d{3}) --> (\d\d:\d\d:\d\d\.\d{3})$/.exec(lines[timing] ?? '');
-    if (!m) throw new Error(`bad cue timing: ${lines[timing]}`);
-    return { start: seconds(m[1]!), end: seconds(m[2]!), text: lines.slice(timing + 1).join('\n') };
-  });
-}

@@ -66,7 +66,19 @@ export class ParticipantAudioRecorder {
     return this.store.update(info.egressId, { status: p.status!, startedAt: p.startedAt, endedAt: p.endedAt, failureReason: p.failureReason ?? undefined });
   }
 
+  /** The recording's tracks, those egress may still be working on brought up to date (webhooks may be missed). */
   async tracks(recordingId: string): Promise<RecordingTrack[]> {
+    const tracks = await this.store.forRecording(recordingId);
+    const live = tracks.filter((t) => t.status === 'starting' || t.status === 'recording' || t.status === 'stopping');
+    if (live.length === 0) return tracks;
+    for (const t of live) {
+      try {
+        const [info] = await this.egress.listEgress({ egressId: t.egressId });
+        if (info) await this.apply(info);
+      } catch (err) {
+        this.logger.warn({ err, egressId: t.egressId }, 'could not refresh a participant track from egress');
+      }
+    }
     return this.store.forRecording(recordingId);
   }
 
