@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { IsoDateSchema } from '../http/schemas.js';
-import { LanguageSchema, SegmentSchema, SpeakerMapSchema } from '../transcriptions/transcriptions-schemas.js';
+import { IncomingSegmentSchema, LanguageSchema, SegmentSchema, SpeakerMapSchema } from '../transcriptions/transcriptions-schemas.js';
 
 /** Body of POST /v1/rooms/:roomId/transcription/start. */
 export const StartLiveTranscriptionSchema = z
@@ -69,16 +69,7 @@ export const SegmentsCallbackSchema = z
   .object({
     segments: z
       .array(
-        z.object({
-          key: z.string().min(1).max(200),
-          speakerIdentity: z.string().max(256).nullable(),
-          speakerName: z.string().max(256).nullable(),
-          trackSid: z.string().max(256).nullable(),
-          text: z.string().max(10_000),
-          language: z.string().max(32).nullable(),
-          startAt: IsoDateSchema,
-          endAt: IsoDateSchema,
-        }),
+        IncomingSegmentSchema.extend({ startAt: IsoDateSchema, endAt: IsoDateSchema }),
       )
       .max(500),
   })

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { IsoDateSchema } from '../http/schemas.js';
-import { LanguageSchema, SegmentSchema, SpeakerMapSchema } from '../transcriptions/transcriptions-schemas.js';
+import { IncomingSegmentSchema, LanguageSchema, SegmentSchema, SpeakerMapSchema } from '../transcriptions/transcriptions-schemas.js';
 
 const Status = z.enum(['queued', 'processing', 'completed', 'failed']);
 
@@ -66,16 +66,7 @@ export const ResultCallbackSchema = z
     durationMs: z.number().min(0),
     segments: z
       .array(
-        z.object({
-          key: z.string().min(1).max(200),
-          speakerIdentity: z.string().max(256).nullable(),
-          speakerName: z.string().max(256).nullable(),
-          trackSid: z.string().max(256).nullable(),
-          text: z.string().max(10_000),
-          language: z.string().max(32).nullable(),
-          startMs: z.number().min(0),
-          endMs: z.number().min(0),
-        }),
+        IncomingSegmentSchema.extend({ startMs: z.number().min(0), endMs: z.number().min(0) }),
       )
       .max(100_000),
   })
