@@ -75,7 +75,7 @@ describe('live transcription with real speech, a real room and the real stt-live
   it('transcribes each speaker separately, with names that follow the speaker map', async () => {
     const alice = await join(`${t.prefix}-alice`, 'Alice Liddell');
     const bob = await join(`${t.prefix}-bob`, 'Bob Marley');
-    const [a1, a2, b1, b2] = await Promise.all([synthesize(ALICE[0]!), synthesize(ALICE[1]!, 'en'), synthesize(BOB[0]!), synthesize(BOB[1]!, 'en')]);
+    const [a1, a2, b1, b2] = await Promise.all([synthesize(ALICE[0]!), synthesize(ALICE[1]!), synthesize(BOB[0]!), synthesize(BOB[1]!, 'en-us+m3')]);
 
     const captions: { trackSid: string | undefined; text: string; final: string | undefined }[] = [];
     alice.rtc.room.registerTextStreamHandler('lk.transcription', (reader) => {
