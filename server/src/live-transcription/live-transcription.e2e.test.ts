@@ -94,6 +94,9 @@ describe('live transcription with real speech, a real room and the real stt-live
     // The transcriber is hidden: the people in the room never see it.
     await new Promise((r) => setTimeout(r, 1500)); // and it subscribes to both microphones meanwhile
     expect([...alice.rtc.room.remoteParticipants.values()].map((p) => p.identity)).toEqual([`${t.prefix}-bob`]);
+    const listed = async (q = '') => (await t.api.get(`/v1/rooms/${room}/participants${q}`).expect(200)).body.participants.map((p: { identity: string }) => p.identity).sort();
+    expect(await listed()).toEqual([`${t.prefix}-alice`, `${t.prefix}-bob`]); // nor does the API, unless asked
+    expect(await listed('?includeHidden=true')).toContain(`rtcstack-transcriber-${started.body.transcriptionId}`);
 
     await alice.mic.say(a1);
     await bob.mic.say(b1);

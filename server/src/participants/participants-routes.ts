@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { RequestHandler } from 'express';
 import { hasValidApiKey } from '../http/auth.js';
 import { ForbiddenError, UnauthorizedError } from '../http/errors.js';
@@ -19,12 +20,17 @@ export function registerParticipantRoutes(
     method: 'get',
     path: '/v1/rooms/:roomId/participants',
     summary: 'List all participants in a room',
+    description:
+      "Hidden participants (rtcstack's transcriber, egress's recorder) are left out, as the people in the room never see them either; `includeHidden=true` lists them too.",
     tag: 'Participants',
     params: RoomParamsSchema,
+    query: z.object({ includeHidden: z.enum(['true', 'false']).default('false').openapi({ description: 'Also list hidden participants' }) }),
     errors: [404],
     responses: { 200: { description: 'LiveKit ParticipantInfo objects', schema: ParticipantListSchema } },
-    handler: async ({ params }, _req, res) => {
-      res.json({ participants: (await participants.list(params.roomId)).map(participantToJson) });
+    handler: async ({ params, query }, _req, res) => {
+      const all = await participants.list(params.roomId);
+      const visible = query.includeHidden === 'true' ? all : all.filter((p) => !p.permission?.hidden);
+      res.json({ participants: visible.map(participantToJson) });
     },
   });
 
