@@ -131,7 +131,7 @@ export function createServices(deps: AppDeps) {
     transcriptionQueue,
     sttPostProbe,
     webhooks,
-    { callbackUrl: config.sidecars.internalUrl, bucket: config.s3.bucket, configured: Boolean(config.sidecars.sttPostUrl) },
+    { callbackUrl: config.sidecars.internalUrl, configured: Boolean(config.sidecars.sttPostUrl) },
     logger,
   );
   return {

@@ -1,4 +1,4 @@
-import { BadGatewayError, HttpError, NotFoundError, ServiceUnavailableError } from '../http/errors.js';
+import { BadGatewayError, ConflictError, NotFoundError, ServiceUnavailableError } from '../http/errors.js';
 import type { TranscriptionOptions } from '../transcriptions/transcriptions-store.js';
 
 /** What the control plane asks stt-live to run for one room. */
@@ -86,7 +86,7 @@ export class SttLiveClient {
     if (res.status === 404) throw new NotFoundError(detail);
     if (res.status === 503) throw new ServiceUnavailableError(`The stt-live sidecar cannot ${what} now: ${detail}`);
     if (res.status === 401) throw new BadGatewayError(`The stt-live sidecar refused the control plane's credentials; check that both have the same STT_INTERNAL_SECRET`);
-    if (res.status >= 400 && res.status < 500) throw new HttpError(res.status === 409 ? 409 : 502, res.status === 409 ? 'conflict' : 'bad-gateway', res.status === 409 ? 'Conflict' : 'Bad Gateway', `stt-live: ${detail}`);
+    if (res.status === 409) throw new ConflictError(`stt-live: ${detail}`);
     throw new BadGatewayError(`The stt-live sidecar failed to ${what}: ${detail}`);
   }
 }

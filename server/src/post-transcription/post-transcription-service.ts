@@ -28,7 +28,7 @@ export class PostTranscriptionService {
     private readonly queue: TranscriptionQueue,
     private readonly sidecar: SidecarProbe,
     private readonly webhooks: WebhooksService,
-    private readonly opts: { callbackUrl: string; bucket: string; configured: boolean },
+    private readonly opts: { callbackUrl: string; configured: boolean },
     private readonly logger: Logger,
   ) {}
 
@@ -112,7 +112,7 @@ export class PostTranscriptionService {
     let queued = 0;
     await this.db.transaction(async (trx) => {
       const store = this.store.withTransaction(trx);
-      await store.replaceSegments(trx, id, segments);
+      await store.replaceSegments(id, segments);
       await store.update(id, { status: 'completed', progress: 1, completedAt: new Date().toISOString(), failureReason: null });
       queued = await this.webhooks.publish(trx, {
         type: 'transcription_completed',

@@ -174,11 +174,14 @@ export class TranscriptionsStore {
     return { items: rows.map((r) => ({ ...toTranscription(r), segmentCount: (r as unknown as { segment_count: number }).segment_count })), total: Number(count[0]?.count ?? 0) };
   }
 
-  /** Replaces every segment of a transcription (a retried job hands in the whole result again). */
-  async replaceSegments(trx: Knex.Transaction, transcriptionId: string, segments: NewSegment[]): Promise<number> {
-    await trx('transcription_segments').where({ transcription_id: transcriptionId }).delete();
+  /**
+   * Replaces every segment of a transcription (a retried job hands in the whole result again).
+   * Run it on a store bound to a transaction ({@link withTransaction}), so that the two steps are one.
+   */
+  async replaceSegments(transcriptionId: string, segments: NewSegment[]): Promise<number> {
+    await this.db('transcription_segments').where({ transcription_id: transcriptionId }).delete();
     for (let i = 0; i < segments.length; i += 500) {
-      await trx('transcription_segments').insert(segments.slice(i, i + 500).map((s) => segmentRow(transcriptionId, s)));
+      await this.db('transcription_segments').insert(segments.slice(i, i + 500).map((s) => segmentRow(transcriptionId, s)));
     }
     return segments.length;
   }
