@@ -11,6 +11,7 @@ stdout carries only protocol lines; logs go to stderr. Exits when stdin closes.
 import argparse
 import base64
 import binascii
+import ctypes
 import json
 import logging
 import os
@@ -33,6 +34,53 @@ PROMPT_TOKENS = 64
 NO_SPEECH_THRESHOLD = 0.5  # whisper uses 0.6; base on 2 s of silence says 0.56 (and "you")
 LOGPROB_THRESHOLD = -1.0
 log = logging.getLogger("whisper_worker")
+
+
+
+# What CTranslate2 loads on a GPU: CUDA 12 cuBLAS and cuDNN 9 (the `gpu` image target ships both).
+CUDA_LIBRARIES = ("libcublas.so.12", "libcudnn.so.9")
+
+
+def missing_cuda_libraries():
+    """The CUDA libraries of CUDA_LIBRARIES that the dynamic loader cannot find."""
+    missing = []
+    for name in CUDA_LIBRARIES:
+        try:
+            ctypes.CDLL(name)
+        except OSError:
+            missing.append(name)
+    return missing
+
+
+def load_model(args, warm_up):
+    """Loads the model on args.device. `auto` takes the GPU only when one is present and usable:
+    without its libraries, or when the first inference on it fails, it logs why and uses the CPU
+    (CTranslate2 itself would fail at the first transcription instead). Returns (model, device,
+    compute_type)."""
+    device = args.device
+    if device == "auto":
+        device = "cpu"
+        if ctranslate2.get_cuda_device_count() > 0:
+            missing = missing_cuda_libraries()
+            if missing:
+                log.warning("a CUDA device is present but %s cannot be loaded (use the gpu image); "
+                            "falling back to the CPU", ", ".join(missing))
+            else:
+                device = "cuda"
+
+    def load(on):
+        compute_type = args.compute_type or ("float16" if on == "cuda" else "int8")
+        model = WhisperModel(args.model_dir, device=on, compute_type=compute_type,
+                             cpu_threads=args.threads, num_workers=1)
+        warm_up(model, on)
+        return model, on, compute_type
+
+    if args.device == "auto" and device == "cuda":
+        try:
+            return load("cuda")
+        except (RuntimeError, OSError) as err:
+            log.warning("the CUDA device failed (%s); falling back to the CPU", err)
+    return load(device)
 
 
 def parse_args():
@@ -156,17 +204,13 @@ def main():
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="whisper_worker: %(message)s")
     logging.getLogger("faster_whisper").setLevel(logging.WARNING)
     args = parse_args()
-    device = args.device
-    if device == "auto":
-        device = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
-    compute_type = args.compute_type or ("float16" if device == "cuda" else "int8")
     started = time.perf_counter()
-    model = WhisperModel(
-        args.model_dir, device=device, compute_type=compute_type, cpu_threads=args.threads, num_workers=1
-    )
+    # The first call allocates buffers and is several times slower: pay it before reporting ready
+    # (on a GPU it also proves that the CUDA libraries work).
+    model, device, compute_type = load_model(
+        args, lambda m, _on: Decoder(m, args.beam_size, args.context_seconds).transcribe(
+            np.zeros(SAMPLE_RATE, dtype=np.float32), "en", None))
     decoder = Decoder(model, args.beam_size, args.context_seconds)
-    # The first call allocates buffers and is several times slower: pay it before reporting ready.
-    decoder.transcribe(np.zeros(SAMPLE_RATE, dtype=np.float32), "en", None)
     name = os.path.basename(os.path.normpath(args.model_dir))
     log.info("loaded %s on %s (%s) in %.1fs", name, device, compute_type, time.perf_counter() - started)
     send({"ready": True, "model": name, "device": device, "computeType": compute_type,

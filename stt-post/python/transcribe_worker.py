@@ -11,6 +11,7 @@ Exits when stdin closes (a running transcription is abandoned at its next segmen
 """
 
 import argparse
+import ctypes
 import json
 import logging
 import os
@@ -24,12 +25,59 @@ import time
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import ctranslate2  # noqa: E402
+import numpy as np  # noqa: E402
 from faster_whisper import WhisperModel  # noqa: E402
 from faster_whisper.tokenizer import _LANGUAGE_CODES  # noqa: E402
 
 PROGRESS_INTERVAL_SECONDS = 0.5
 log = logging.getLogger("transcribe_worker")
 stdout_lock = threading.Lock()
+
+
+# What CTranslate2 loads on a GPU: CUDA 12 cuBLAS and cuDNN 9 (the `gpu` image target ships both).
+CUDA_LIBRARIES = ("libcublas.so.12", "libcudnn.so.9")
+
+
+def missing_cuda_libraries():
+    """The CUDA libraries of CUDA_LIBRARIES that the dynamic loader cannot find."""
+    missing = []
+    for name in CUDA_LIBRARIES:
+        try:
+            ctypes.CDLL(name)
+        except OSError:
+            missing.append(name)
+    return missing
+
+
+def load_model(args, warm_up):
+    """Loads the model on args.device. `auto` takes the GPU only when one is present and usable:
+    without its libraries, or when the first inference on it fails, it logs why and uses the CPU
+    (CTranslate2 itself would fail at the first transcription instead). Returns (model, device,
+    compute_type)."""
+    device = args.device
+    if device == "auto":
+        device = "cpu"
+        if ctranslate2.get_cuda_device_count() > 0:
+            missing = missing_cuda_libraries()
+            if missing:
+                log.warning("a CUDA device is present but %s cannot be loaded (use the gpu image); "
+                            "falling back to the CPU", ", ".join(missing))
+            else:
+                device = "cuda"
+
+    def load(on):
+        compute_type = args.compute_type or ("float16" if on == "cuda" else "int8")
+        model = WhisperModel(args.model_dir, device=on, compute_type=compute_type,
+                             cpu_threads=args.threads, num_workers=1)
+        warm_up(model, on)
+        return model, on, compute_type
+
+    if args.device == "auto" and device == "cuda":
+        try:
+            return load("cuda")
+        except (RuntimeError, OSError) as err:
+            log.warning("the CUDA device failed (%s); falling back to the CPU", err)
+    return load(device)
 
 
 class Cancelled(Exception):
@@ -118,14 +166,11 @@ def main():
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="transcribe_worker: %(message)s")
     logging.getLogger("faster_whisper").setLevel(logging.WARNING)
     args = parse_args()
-    device = args.device
-    if device == "auto":
-        device = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
-    compute_type = args.compute_type or ("float16" if device == "cuda" else "int8")
     started = time.perf_counter()
-    model = WhisperModel(
-        args.model_dir, device=device, compute_type=compute_type, cpu_threads=args.threads, num_workers=1
-    )
+    # On a GPU, one short inference proves the CUDA libraries work before `ready` is reported.
+    model, device, compute_type = load_model(
+        args, lambda m, on: list(m.transcribe(np.zeros(16000, dtype=np.float32), language="en")[0])
+        if on == "cuda" else None)
     name = os.path.basename(os.path.normpath(args.model_dir))
     log.info("loaded %s on %s (%s) in %.1fs", name, device, compute_type, time.perf_counter() - started)
     send({"ready": True, "model": name, "device": device, "computeType": compute_type,
