@@ -8,6 +8,8 @@ export RTCSTACK_ROOT
 RTCSTACK_CACHE=${RTCSTACK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rtcstack}
 # Runtime state (data dirs, logs, pid files) of the native stack.
 RTCSTACK_STATE=${RTCSTACK_STATE:-$RTCSTACK_ROOT/.stack}
+# The deployment's settings and secrets (scripts/init writes it; compose reads it as its .env).
+RTCSTACK_ENV_FILE=${RTCSTACK_ENV_FILE:-$RTCSTACK_ROOT/.env}
 
 LIVEKIT_VERSION=v1.13.5
 LIVEKIT_BIN="$RTCSTACK_CACHE/livekit-server/$LIVEKIT_VERSION/server"
@@ -57,6 +59,7 @@ secret_value() {
     LIVEKIT_API_SECRET) rand_alnum 96 48 ;;
     POSTGRES_PASSWORD) rand_alnum 64 32 ;;
     MINIO_ROOT_USER) printf 'rtcstack%s' "$(rand_alnum 32 12)" ;;
+    MINIO_APP_USER) printf 'rtcstack-app-%s' "$(rand_alnum 32 8)" ;;
     *) rand_alnum 64 40 ;;
   esac
 }
@@ -65,7 +68,7 @@ secret_value() {
 # secret, or the documented default), so a .env from an older checkout keeps working. Lines that
 # are there are never changed.
 complete_env() {
-  local file="$RTCSTACK_ROOT/.env" line key value added=()
+  local file="$RTCSTACK_ENV_FILE" line key value added=()
   [ -f "$file" ] || return 0
   while IFS= read -r line || [ -n "$line" ]; do
     [[ $line =~ ^([A-Za-z_][A-Za-z0-9_]*)=(.*)$ ]] || continue
@@ -85,8 +88,8 @@ complete_env() {
 # Loads .env (secrets written by scripts/init) into the environment without overriding what is set.
 # Variables that a newer .env.example added are appended to .env first (complete_env).
 load_env() {
-  local file="$RTCSTACK_ROOT/.env" line key
-  [ -f "$file" ] || die ".env is missing: run scripts/init first"
+  local file="$RTCSTACK_ENV_FILE" line key
+  [ -f "$file" ] || die "$file is missing: run scripts/init first"
   complete_env
   while IFS= read -r line || [ -n "$line" ]; do
     [[ "$line" =~ ^[[:space:]]*(#|$) ]] && continue
@@ -100,7 +103,9 @@ load_env() {
 native_server_env() {
   export DATABASE_URL=${DATABASE_URL:-postgres://rtcstack:${POSTGRES_PASSWORD}@127.0.0.1:${POSTGRES_PORT}/rtcstack}
   export LIVEKIT_URL=${LIVEKIT_URL:-http://127.0.0.1:${LIVEKIT_PORT}}
-  export LIVEKIT_PUBLIC_URL=${LIVEKIT_PUBLIC_URL:-ws://127.0.0.1:${LIVEKIT_PORT}}
+  # The public URLs in .env are compose's (Caddy, https/wss): natively clients reach loopback.
+  export LIVEKIT_PUBLIC_URL=ws://127.0.0.1:${LIVEKIT_PORT}
+  export S3_PUBLIC_ENDPOINT=http://127.0.0.1:${MINIO_PORT}
   export PORT HOST=${HOST:-127.0.0.1}
   # Recordings: the MinIO that scripts/stack runs, with its root credentials.
   export S3_ENDPOINT=http://127.0.0.1:${MINIO_PORT} S3_REGION=us-east-1 S3_BUCKET=$MINIO_BUCKET
