@@ -35,6 +35,17 @@ export default defineConfig({
           pool: 'forks',
         },
       },
+      {
+        test: {
+          // The compose stack under a real Docker engine, through Caddy: scripts/test-compose runs it.
+          name: 'compose',
+          include: ['test/**/*.compose.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+          // One stack, and the last test restarts it: one file, whose tests run in order.
+        },
+      },
     ],
   },
 });

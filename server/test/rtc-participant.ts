@@ -9,6 +9,7 @@ import {
   type LocalTrackPublication,
   type Participant,
   type RemoteParticipant,
+  type RemoteTrack,
   type RemoteTrackPublication,
   type TrackPublication,
 } from '@livekit/rtc-node';
@@ -16,6 +17,7 @@ import {
 /** The room events the tests wait for, with their arguments (rtc-node does not export its map). */
 interface RoomEvents {
   trackPublished: (publication: RemoteTrackPublication, participant: RemoteParticipant) => void;
+  trackSubscribed: (track: RemoteTrack, publication: RemoteTrackPublication, participant: RemoteParticipant) => void;
   trackMuted: (publication: TrackPublication, participant: Participant) => void;
   participantConnected: (participant: RemoteParticipant) => void;
   participantDisconnected: (participant: RemoteParticipant) => void;
