@@ -112,7 +112,8 @@ native_server_env() {
   export S3_ACCESS_KEY=$MINIO_ROOT_USER S3_SECRET_KEY=$MINIO_ROOT_PASSWORD S3_FORCE_PATH_STYLE=true
   # Debian's GStreamer has no faac, egress's only AAC encoder: natively, record Opus in MP4. (An AAC
   # request fails with "could not create element: faac", and egress restarts after such a failure.)
-  export RECORDING_AUDIO_CODEC=${RECORDING_AUDIO_CODEC:-opus}
+  # (.env's RECORDING_AUDIO_CODEC is compose's, for the official egress image, which has faac.)
+  export RECORDING_AUDIO_CODEC=opus
   # The offline transcription engine that scripts/install-whisper installs.
   export WHISPER_PYTHON=${WHISPER_PYTHON:-$WHISPER_PY} WHISPER_MODELS_DIR WHISPER_MODEL=${WHISPER_MODEL:-base}
 }
