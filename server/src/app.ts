@@ -25,6 +25,7 @@ import { TokensService } from './tokens/tokens-service.js';
 import { registerIngressRoutes } from './ingress/ingress-routes.js';
 import { IngressService } from './ingress/ingress-service.js';
 import { LIVEKIT_WEBHOOK_PATH, registerLiveKitEventRoutes } from './livekit-events/livekit-events-routes.js';
+import { LiveKitEventsService } from './livekit-events/livekit-events-service.js';
 import { LiveKitEventsStore } from './livekit-events/livekit-events-store.js';
 import { DeliveryWorker } from './webhooks/delivery-worker.js';
 import { registerWebhookRoutes } from './webhooks/webhooks-routes.js';
@@ -36,6 +37,7 @@ import { RecordingsStore } from './recordings/recordings-store.js';
 import { S3Storage } from './storage/s3-storage.js';
 import { ParticipantAudioRecorder } from './recordings/participant-audio.js';
 import { RecordingTracksStore } from './recordings/recording-tracks-store.js';
+import { UnitOfWork } from './db/unit-of-work.js';
 import { LiveTranscriptionMonitor } from './live-transcription/live-transcription-monitor.js';
 import { registerLiveTranscriptionRoutes } from './live-transcription/live-transcription-routes.js';
 import { LiveTranscriptionService } from './live-transcription/live-transcription-service.js';
@@ -111,7 +113,11 @@ export function createServices(deps: AppDeps) {
   });
   const events = new LiveKitEventsStore(db);
   const webhooksStore = new WebhooksStore(db);
-  const webhooks = new WebhooksService(db, webhooksStore, events, config.webhooks);
+  const webhooks = new WebhooksService(webhooksStore, config.webhooks);
+  const livekitEvents = new LiveKitEventsService(
+    new UnitOfWork(db, (trx) => ({ events: new LiveKitEventsStore(trx), outbox: new WebhooksStore(trx), recordings: new RecordingsStore(trx), tracks: new RecordingTracksStore(trx) })),
+    () => webhooks.notifyWorkers(),
+  );
   const deliveryWorker = new DeliveryWorker(webhooksStore, { ...config.webhooks, databaseUrl: config.database.url }, logger);
   const transcriptionsStore = new TranscriptionsStore(db);
   const sttLive = new SttLiveClient({ url: config.sidecars.sttLiveUrl, secret: config.sidecars.internalSecret, timeoutMs: config.sidecars.sttLiveTimeoutMs });
@@ -144,6 +150,7 @@ export function createServices(deps: AppDeps) {
     health,
     events,
     webhooks,
+    livekitEvents,
     deliveryWorker,
     transcriptionsStore,
     liveTranscription,
@@ -156,7 +163,7 @@ export function createServices(deps: AppDeps) {
 /** Wires services and routes into an Express app. Holds no global state; call it as often as tests like. */
 export function createApp(deps: AppDeps, services: ReturnType<typeof createServices> = createServices(deps)): Express {
   const { config, logger } = deps;
-  const { auditStore, tokens, rooms, participants, recordings, ingress, health, webhooks, liveTranscription, postTranscription } = services;
+  const { auditStore, tokens, rooms, participants, recordings, ingress, health, webhooks, livekitEvents, liveTranscription, postTranscription } = services;
 
   const app = express();
   app.disable('x-powered-by');
@@ -186,7 +193,7 @@ export function createApp(deps: AppDeps, services: ReturnType<typeof createServi
   registerAuditRoutes(ctx, auditStore);
   registerRecordingRoutes(ctx, recordings);
   registerIngressRoutes(ctx, ingress);
-  registerLiveKitEventRoutes(ctx, { apiKey: config.livekit.apiKey, apiSecret: config.livekit.apiSecret, recordings, webhooks, bodyLimit: config.http.bodyLimit });
+  registerLiveKitEventRoutes(ctx, { apiKey: config.livekit.apiKey, apiSecret: config.livekit.apiSecret, livekitEvents, bodyLimit: config.http.bodyLimit });
   registerWebhookRoutes(ctx, webhooks);
   registerLiveTranscriptionRoutes(ctx, liveTranscription, { internalSecret: config.sidecars.internalSecret });
   registerPostTranscriptionRoutes(ctx, postTranscription, { internalSecret: config.sidecars.internalSecret });

@@ -3,8 +3,7 @@ import { WebhookReceiver, type WebhookEvent } from 'livekit-server-sdk';
 import { z } from 'zod';
 import { UnauthorizedError } from '../http/errors.js';
 import { defineRoute, type RouteContext } from '../http/route.js';
-import type { RecordingsService } from '../recordings/recordings-service.js';
-import type { WebhooksService } from '../webhooks/webhooks-service.js';
+import type { LiveKitEventsService } from './livekit-events-service.js';
 
 /** Where livekit-server posts its webhooks (configure it in livekit's `webhook.urls`). */
 export const LIVEKIT_WEBHOOK_PATH = '/v1/livekit/webhook';
@@ -17,7 +16,7 @@ const WebhookEventSchema = z
 /** Receives livekit-server's signed webhooks, stores each event once and feeds the recordings index. */
 export function registerLiveKitEventRoutes(
   ctx: RouteContext,
-  deps: { apiKey: string; apiSecret: string; recordings: RecordingsService; webhooks: WebhooksService; bodyLimit: string },
+  deps: { apiKey: string; apiSecret: string; livekitEvents: LiveKitEventsService; bodyLimit: string },
 ): void {
   defineRoute(ctx, {
     method: 'post',
@@ -33,9 +32,9 @@ export function registerLiveKitEventRoutes(
     },
     handler: async (_input, _req, res) => {
       const event = res.locals.webhookEvent as WebhookEvent;
-      // LiveKit retries deliveries: each event is stored, fanned out to webhooks and acted on once, by its id.
-      const isNew = await deps.webhooks.ingest(event);
-      if (isNew && event.egressInfo && event.event.startsWith('egress_')) await deps.recordings.applyEgressInfo(event.egressInfo);
+      // LiveKit retries deliveries: each event is stored, fanned out to webhooks and acted on once,
+      // by its id, all in one transaction (a failure leaves it unseen, so the retry applies it).
+      const isNew = await deps.livekitEvents.receive(event);
       res.json({ received: true, duplicate: !isNew });
     },
   });

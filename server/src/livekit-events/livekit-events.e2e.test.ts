@@ -70,6 +70,37 @@ describe('livekit-server webhooks', () => {
     expect(stored.map((e) => [e.id, e.event, e.type])).toEqual([[`EV_${t.prefix}`, 'egress_ended', 'recording_stopped']]);
   });
 
+  it('an event whose recordings update fails is not marked seen: LiveKit\'s retry applies it', async () => {
+    const store = new RecordingsStore(t.deps.db);
+    const id = `rec_${t.prefix}retry`;
+    await store.insertStarting({ id, roomName: `${t.prefix}-retry`, objectKey: `recordings/x/${id}.mp4`, bucket: 'b' });
+    await store.update(id, { egressId: `EG_${t.prefix}retry` });
+    const event = new WebhookEvent({
+      event: 'egress_updated',
+      id: `EV_${t.prefix}retry`,
+      createdAt: BigInt(Math.floor(Date.now() / 1000)),
+      egressInfo: new EgressInfo({ egressId: `EG_${t.prefix}retry`, roomName: `${t.prefix}-retry`, status: EgressStatus.EGRESS_ACTIVE, startedAt: BigInt(Date.now()) * 1_000_000n }),
+    });
+    const body = event.toJsonString();
+    // A real failure inside Postgres while the update is applied (a trigger that raises), once.
+    await t.deps.db.raw(`CREATE FUNCTION fail_once() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$`);
+    await t.deps.db.raw(`CREATE TRIGGER fail_once BEFORE UPDATE ON recordings FOR EACH ROW WHEN (NEW.id = '${id}') EXECUTE FUNCTION fail_once()`);
+    try {
+      const failed = await post(body, await sign(body));
+      expect(failed.status).toBeGreaterThanOrEqual(500); // LiveKit retries anything but a 2xx
+      expect(failed.headers['content-type']).toMatch(/^application\/problem\+json/);
+    } finally {
+      await t.deps.db.raw('DROP TRIGGER fail_once ON recordings');
+      await t.deps.db.raw('DROP FUNCTION fail_once()');
+    }
+    // Nothing of the failed attempt was kept: no event row, so the retry is not a duplicate.
+    expect(await new LiveKitEventsStore(t.deps.db).listForRoom(`${t.prefix}-retry`)).toEqual([]);
+    const retried = await post(body, await sign(body));
+    expect(retried.status).toBe(200);
+    expect(retried.body).toEqual({ received: true, duplicate: false });
+    expect(await store.get(id)).toMatchObject({ status: 'recording' });
+  });
+
   it('rejects a forged, tampered or unsigned webhook with a problem+json 401', async () => {
     const body = new WebhookEvent({ event: 'room_started', id: 'EV_forged' }).toJsonString();
     for (const auth of [await sign(body, 'x'.repeat(48)), await sign(`${body} `), undefined]) {

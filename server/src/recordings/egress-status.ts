@@ -1,5 +1,6 @@
 import { EgressStatus, type EgressInfo } from 'livekit-server-sdk';
-import type { RecordingPatch, RecordingStatus } from './recordings-store.js';
+import type { RecordingTracksStore } from './recording-tracks-store.js';
+import type { RecordingPatch, RecordingStatus, RecordingsStore } from './recordings-store.js';
 
 const STATUS: Record<EgressStatus, RecordingStatus> = {
   [EgressStatus.EGRESS_STARTING]: 'starting',
@@ -30,4 +31,23 @@ export function patchFromEgress(info: EgressInfo): RecordingPatch {
   if (info.status === EgressStatus.EGRESS_LIMIT_REACHED) patch.failureReason = `egress limit reached: ${info.error || 'recording was cut short'}`;
   else if (status === 'failed' || status === 'aborted') patch.failureReason = info.error || `egress ${EgressStatus[info.status]}`;
   return patch;
+}
+
+/**
+ * Applies an egress report to the recordings index through the given stores (bound to the
+ * caller's transaction): to the recording that egress makes, or else to the participant track it
+ * records. Returns what changed, or undefined when the egress is neither.
+ */
+export async function applyEgressInfo(
+  stores: { recordings: RecordingsStore; tracks: RecordingTracksStore },
+  info: EgressInfo,
+): Promise<'recording' | 'track' | undefined> {
+  const patch = patchFromEgress(info);
+  const recording = await stores.recordings.getByEgressId(info.egressId);
+  if (recording) {
+    await stores.recordings.update(recording.id, patch);
+    return 'recording';
+  }
+  const track = await stores.tracks.update(info.egressId, { status: patch.status!, startedAt: patch.startedAt, endedAt: patch.endedAt, failureReason: patch.failureReason ?? undefined });
+  return track ? 'track' : undefined;
 }

@@ -61,7 +61,7 @@ export class ParticipantAudioRecorder {
   }
 
   /** Applies an egress report to its track; false when the egress is not a participant track. */
-  async apply(info: EgressInfo): Promise<boolean> {
+  private async apply(info: EgressInfo): Promise<boolean> {
     const p = patchFromEgress(info);
     return this.store.update(info.egressId, { status: p.status!, startedAt: p.startedAt, endedAt: p.endedAt, failureReason: p.failureReason ?? undefined });
   }

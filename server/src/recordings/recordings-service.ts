@@ -132,16 +132,6 @@ export class RecordingsService {
     });
   }
 
-  /** Applies an egress report (from a webhook, a list or a stop) to its recording; unknown egress ids are ignored. */
-  async applyEgressInfo(info: EgressInfo): Promise<Recording | undefined> {
-    const r = await this.store.getByEgressId(info.egressId);
-    if (!r) {
-      await this.participantAudio?.apply(info);
-      return undefined;
-    }
-    return this.store.update(r.id, patchFromEgress(info));
-  }
-
   /**
    * Brings every recording that egress may still be working on up to date, so that a restart of
    * the control plane (or a missed webhook) loses nothing. Runs at start-up.

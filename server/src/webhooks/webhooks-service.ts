@@ -1,9 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
-import type { WebhookEvent } from 'livekit-server-sdk';
 import { BadRequestError, NotFoundError } from '../http/errors.js';
-import { catalogueType } from '../livekit-events/event-catalogue.js';
-import type { LiveKitEventsStore } from '../livekit-events/livekit-events-store.js';
 import { attemptDelivery, type AttemptResult } from './delivery-worker.js';
 import { destinationProblem } from './destination-guard.js';
 import type { Delivery, Webhook, WebhooksStore } from './webhooks-store.js';
@@ -13,9 +10,7 @@ const id = (prefix: string) => `${prefix}_${randomBytes(9).toString('base64url')
 /** Webhook registrations, event fan-out into the outbox, and test deliveries. */
 export class WebhooksService {
   constructor(
-    private readonly db: Knex,
     private readonly store: WebhooksStore,
-    private readonly events: LiveKitEventsStore,
     private readonly opts: { allowPrivate: boolean; timeoutMs: number },
   ) {}
 
@@ -66,37 +61,13 @@ export class WebhooksService {
   }
 
   /**
-   * Takes in one LiveKit event: stores it once (by id) and, in the same transaction, queues a
-   * delivery for every webhook subscribed to its catalogue type. True when the event was new.
-   */
-  async ingest(event: WebhookEvent): Promise<boolean> {
-    let queued = 0;
-    const isNew = await this.db.transaction(async (trx) => {
-      const isNew = await this.events.insertIfNew(event, trx);
-      const type = catalogueType(event.event);
-      if (isNew && type) {
-        const created = event.createdAt > 0n ? new Date(Number(event.createdAt) * 1000) : new Date();
-        const data = event.toJson({ emitDefaultValues: false }) as Record<string, unknown>;
-        delete data.event;
-        delete data.id;
-        delete data.createdAt;
-        queued = await this.store.enqueue(trx, { id: event.id, type, body: { id: event.id, type, createdAt: created.toISOString(), data } }, () => id('dl'));
-      }
-      return isNew;
-    });
-    // Workers poll too, so a lost wake-up only costs one poll interval.
-    if (queued > 0) await this.store.notifyWorkers().catch(() => undefined);
-    return isNew;
-  }
-
-  /**
    * Queues one of rtcstack's own events (not LiveKit's, e.g. `transcription_completed`) for every
    * subscribed webhook, inside the caller's transaction so the event and its cause commit together.
    * Call {@link notifyWorkers} after the commit.
    */
   async publish(trx: Knex.Transaction, event: { type: string; data: Record<string, unknown> }): Promise<number> {
     const eventId = id('ev');
-    return this.store.enqueue(trx, { id: eventId, type: event.type, body: { id: eventId, type: event.type, createdAt: new Date().toISOString(), data: event.data } }, () => id('dl'));
+    return this.store.enqueue({ id: eventId, type: event.type, body: { id: eventId, type: event.type, createdAt: new Date().toISOString(), data: event.data } }, () => id('dl'), trx);
   }
 
   /** Wakes the delivery workers (they poll too, so a lost wake-up costs one poll interval). */

@@ -108,7 +108,7 @@ export class WebhooksStore {
   }
 
   /** Queues one delivery per enabled webhook subscribed to the event, inside the caller's transaction. */
-  async enqueue(trx: Knex.Transaction, event: { id: string; type: string; body: Record<string, unknown> }, newId: () => string): Promise<number> {
+  async enqueue(event: { id: string; type: string; body: Record<string, unknown> }, newId: () => string, trx: Knex = this.db): Promise<number> {
     const hooks = await trx('webhooks').where({ enabled: true }).andWhere((q) => q.whereRaw('? = ANY(events)', [event.type]).orWhereRaw(`'*' = ANY(events)`));
     if (hooks.length === 0) return 0;
     const rows = hooks.map((h: Row) => ({ id: newId(), webhook_id: h.id, event_id: event.id, event_type: event.type, body: event.body }));
