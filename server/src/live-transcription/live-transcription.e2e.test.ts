@@ -160,6 +160,31 @@ describe('live transcription with real speech, a real room and the real stt-live
     await t.api.post(`/v1/rooms/${t.prefix}-nowhere/transcription/start`, {}).expect(404);
   });
 
+  it('a microphone unsubscribed and subscribed again mid-session keeps every later word', async () => {
+    const carol = await join(`${t.prefix}-carol`, 'Carol');
+    const started = await t.api.post(`/v1/rooms/${room}/transcription/start`, { language: 'en-US' }).expect(201);
+    const transcriber = `rtcstack-transcriber-${started.body.transcriptionId}`;
+    const [before, after] = await Promise.all([synthesize(ALICE[0]!), synthesize(BOB[0]!)]);
+    await new Promise((r) => setTimeout(r, 1500)); // the transcriber joins and subscribes
+    await carol.mic.say(before);
+    await spoken(`${t.prefix}-carol`, 6);
+    // The transcriber loses Carol's track and gets it back (as after a reconnect): a new stream,
+    // whose utterance ids must not collide with the first stream's (the store ignores repeats).
+    await t.deps.livekit.rooms.updateSubscriptions(room, transcriber, [carol.trackSid], false);
+    await new Promise((r) => setTimeout(r, 1000));
+    await t.deps.livekit.rooms.updateSubscriptions(room, transcriber, [carol.trackSid], true);
+    await new Promise((r) => setTimeout(r, 1500));
+    await carol.mic.say(after);
+    const reference = `${ALICE[0]} ${BOB[0]}`;
+    const mine = await spoken(`${t.prefix}-carol`, reference.split(' ').length - 1);
+    const text = mine.map((x) => x.text).join(' ');
+    const wer = wordErrorRate(reference, text);
+    console.info(`live WER across a resubscribe: ${wer.toFixed(3)} ("${text}")`);
+    expect(wer).toBeLessThanOrEqual(MAX_WER);
+    expect(new Set(mine.map((x) => x.id)).size).toBe(mine.length);
+    await t.api.post(`/v1/rooms/${room}/transcription/stop`).expect(200);
+  }, 90_000);
+
   it('a sidecar that dies mid-session leaves the session failed, not active; it can be started again', async () => {
     const first = await t.api.post(`/v1/rooms/${room}/transcription/start`, {}).expect(201);
     expect((await request(t.app).get('/v1/health').expect(200)).body.capabilities.transcriptionLive).toBe(true);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { AudioStream, type RemoteAudioTrack } from '@livekit/rtc-node';
 import type { Logger } from 'pino';
 import { ENGINE_SAMPLE_RATE, type EngineSegment, type EngineStream, type SpeechEngine, type StreamOptions } from '../engines/engine.js';
@@ -29,6 +30,12 @@ export class SpeakerStream {
   /** Wall clock of the first sample the engine received; engine times are offsets from it. */
   private origin?: number;
   private utterance = 0;
+  /**
+   * Makes utterance ids unique for the life of the session: a track that is unsubscribed and
+   * subscribed again gets a new stream whose counter restarts at 0, and the control plane ignores a
+   * segment whose key it has stored (redeliveries), so `${trackSid}-0` again would drop new words.
+   */
+  private readonly streamId = randomBytes(4).toString('hex');
 
   constructor(
     readonly speaker: Speaker,
@@ -66,7 +73,7 @@ export class SpeakerStream {
 
   private emit(s: EngineSegment): void {
     const origin = this.origin ?? Date.now();
-    const utteranceId = `${this.speaker.trackSid}-${this.utterance}`;
+    const utteranceId = `${this.speaker.trackSid}-${this.streamId}-${this.utterance}`;
     if (s.final) this.utterance++;
     this.onSegment({ ...s, utteranceId, speaker: this.speaker, startAt: new Date(origin + s.startMs), endAt: new Date(origin + s.endMs) });
   }
