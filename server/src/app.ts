@@ -57,11 +57,6 @@ export interface AppDeps {
   storage: S3Storage;
 }
 
-/** The services built from the deps; main.ts uses some of them at start-up (reconcile). */
-export interface AppServices {
-  recordings: RecordingsService;
-}
-
 /** Builds the long-lived clients from config: Postgres pool and LiveKit API clients. */
 export function createDeps(config: Config, logger: Logger): AppDeps {
   return {

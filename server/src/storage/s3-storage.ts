@@ -43,10 +43,6 @@ export class S3Storage {
     this.presigner = opts.publicEndpoint === opts.endpoint ? this.s3 : client(opts.publicEndpoint, opts);
   }
 
-  get bucket(): string {
-    return this.opts.bucket;
-  }
-
   /** The object's size and etag, or undefined when it does not exist. */
   async stat(key: string): Promise<ObjectStat | undefined> {
     try {
@@ -67,12 +63,6 @@ export class S3Storage {
   async presignGet(key: string, ttlSeconds: number, downloadName?: string): Promise<string> {
     const headers = downloadName ? { 'response-content-disposition': `attachment; filename="${downloadName.replace(/"/g, '')}"` } : undefined;
     return this.bounded('sign the download URL', this.presigner.presignedGetObject(this.opts.bucket, key, ttlSeconds, headers));
-  }
-
-  /** True when the bucket answers (for health). */
-  async ping(): Promise<void> {
-    const exists = await this.bounded('reach the bucket', this.s3.bucketExists(this.opts.bucket));
-    if (!exists) throw new BadGatewayError(`S3 bucket ${this.opts.bucket} does not exist`);
   }
 
   private async bounded<T>(what: string, p: Promise<T>): Promise<T> {
