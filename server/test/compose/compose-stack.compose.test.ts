@@ -193,16 +193,18 @@ describe('the compose stack, through Caddy HTTPS', () => {
     expect(tampered.status).toBe(403);
   }, 240_000);
 
-  it.runIf(!withEgress)('without egress, starting a recording is a clear 503', async () => {
-    const room = `${prefix}-noegress`;
-    await api.post('/v1/rooms', { name: room }).expect(201);
-    const res = await api.post(`/v1/rooms/${room}/recording/start`);
-    expect(res.status).toBe(503);
-    expect(res.headers['content-type']).toMatch(/problem\+json/);
-    expect(res.body.detail).toMatch(/egress/);
-  }, 30_000);
-
-  it.runIf(withEgress)('records a room with the egress container into MinIO', async () => {
+  // Egress cannot be built in CI (README, "Recording in CI"): there the stack runs without it and
+  // the API must say so clearly; wherever egress is installed, the egress container records.
+  it(withEgress ? 'records a room with the egress container into MinIO' : 'without egress, starting a recording is a clear 503', async () => {
+    if (!withEgress) {
+      const room = `${prefix}-noegress`;
+      await api.post('/v1/rooms', { name: room }).expect(201);
+      const res = await api.post(`/v1/rooms/${room}/recording/start`);
+      expect(res.status).toBe(503);
+      expect(res.headers['content-type']).toMatch(/problem\+json/);
+      expect(res.body.detail).toMatch(/egress/);
+      return;
+    }
     const room = `${prefix}-egress`;
     const host = await join(room, `${prefix}-host`, 'host');
     people.push(host);
