@@ -1,11 +1,15 @@
-import type { Segment } from './segments.js';
+import {
+  MAX_FAILURE_REASON,
+  transcriptionCallbackPath,
+  type PostFailedCallbackSchema,
+  type PostProgressCallbackSchema,
+  type PostResult,
+  type TranscriptionCallback,
+} from '@rtcstack/contracts';
+import type { z } from 'zod';
 
-/** What a finished job hands the control plane. */
-export interface TranscriptionResult {
-  language: string | null;
-  durationMs: number;
-  segments: Segment[];
-}
+/** What a finished job hands the control plane (the contract in @rtcstack/contracts). */
+export type TranscriptionResult = PostResult;
 
 /**
  * Where a job reports to. The real one calls the control plane's internal endpoints; tests inject a
@@ -36,7 +40,7 @@ export class CallbackError extends Error {
 }
 
 /** Longest reason sent; ffmpeg's stderr can be long. */
-const MAX_REASON = 1000;
+const MAX_REASON = Math.min(1000, MAX_FAILURE_REASON);
 
 /** Options for the HTTP reporter of one job. */
 export interface HttpReporterOptions {
@@ -48,18 +52,19 @@ export interface HttpReporterOptions {
   fetch?: typeof fetch;
 }
 
-/** Reports to `{callbackUrl}/internal/v1/transcriptions/{id}/{progress|result|failed}` with the shared secret. */
+/** Reports to the control plane's `transcriptionCallbackPath(id, progress|result|failed)` with the shared secret. */
 export class HttpReporter implements Reporter {
   private readonly base: string;
   private readonly fetch: typeof fetch;
 
   constructor(private readonly opts: HttpReporterOptions) {
-    this.base = `${opts.callbackUrl.replace(/\/+$/, '')}/internal/v1/transcriptions/${encodeURIComponent(opts.transcriptionId)}`;
+    this.base = opts.callbackUrl.replace(/\/+$/, '');
     this.fetch = opts.fetch ?? fetch;
   }
 
   progress(fraction: number): Promise<void> {
-    return this.post('progress', { progress: Math.min(1, Math.max(0, fraction)) });
+    const body: z.input<typeof PostProgressCallbackSchema> = { progress: Math.min(1, Math.max(0, fraction)) };
+    return this.post('progress', body);
   }
 
   result(result: TranscriptionResult): Promise<void> {
@@ -67,13 +72,15 @@ export class HttpReporter implements Reporter {
   }
 
   failed(reason: string): Promise<void> {
-    return this.post('failed', { reason: reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON - 1)}…` : reason });
+    const body: z.input<typeof PostFailedCallbackSchema> = { reason: reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON - 1)}…` : reason };
+    return this.post('failed', body);
   }
 
-  private async post(what: string, body: unknown): Promise<void> {
+  private async post(what: TranscriptionCallback, body: unknown): Promise<void> {
+    const url = `${this.base}${transcriptionCallbackPath(this.opts.transcriptionId, what)}`;
     let res: Response;
     try {
-      res = await this.fetch(`${this.base}/${what}`, {
+      res = await this.fetch(url, {
         method: 'POST',
         headers: { authorization: `Bearer ${this.opts.secret}`, 'content-type': 'application/json' },
         body: JSON.stringify(body),
@@ -82,10 +89,10 @@ export class HttpReporter implements Reporter {
     } catch (err) {
       const cause = err as Error;
       const why = cause.name === 'TimeoutError' ? `no answer within ${this.opts.timeoutMs} ms` : cause.message;
-      throw new CallbackError(`${what} callback to ${this.base} failed: ${why}`, { cause });
+      throw new CallbackError(`${what} callback to ${url} failed: ${why}`, { cause });
     }
     const text = await res.text().catch(() => '');
     if (res.status === 404 || res.status === 410) throw new TranscriptionGoneError(`transcription ${this.opts.transcriptionId} no longer exists`);
-    if (!res.ok) throw new CallbackError(`${what} callback to ${this.base} answered ${res.status}: ${text.slice(0, 200)}`);
+    if (!res.ok) throw new CallbackError(`${what} callback to ${url} answered ${res.status}: ${text.slice(0, 200)}`);
   }
 }

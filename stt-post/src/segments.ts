@@ -1,17 +1,12 @@
+import type { PostSegment } from '@rtcstack/contracts';
 import type { JobInput } from './queue.js';
 
-/** One transcribed segment as the control plane stores it; times are ms from the recording start. */
-export interface Segment {
-  /** Stable across retries of the same job: `${inputIndex}-${n}`. */
-  key: string;
-  speakerIdentity: string | null;
-  speakerName: string | null;
-  trackSid: string | null;
-  text: string;
-  language: string;
-  startMs: number;
-  endMs: number;
-}
+/**
+ * One transcribed segment as the control plane stores it (the contract's PostSegment; times in ms
+ * from the recording start). Keys are stable across retries of the same job: `${inputIndex}-${n}`.
+ * stt-post always knows the language, so it is never null here.
+ */
+export type Segment = PostSegment & { language: string };
 
 /** A segment as whisper reports it: seconds from the start of one input's audio. */
 export interface WhisperSegment {

@@ -1,3 +1,4 @@
+import { INTERNAL_TRANSCRIPTIONS_PATH } from '@rtcstack/contracts';
 import { bearerGuard } from '../http/auth.js';
 import { NotFoundError } from '../http/errors.js';
 import { defineRoute, type RouteContext } from '../http/route.js';
@@ -19,7 +20,6 @@ import type { LiveTranscriptionService } from './live-transcription-service.js';
 import { z } from 'zod';
 
 /** Base path of the endpoints only sidecars call. */
-export const INTERNAL_TRANSCRIPTIONS_PATH = '/internal/v1/transcriptions';
 
 /** Live transcription of a room (stt-live), and the internal callbacks the sidecar sends segments to. */
 export function registerLiveTranscriptionRoutes(ctx: RouteContext, live: LiveTranscriptionService, opts: { internalSecret: string }): void {

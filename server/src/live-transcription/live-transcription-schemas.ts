@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { IsoDateSchema } from '../http/schemas.js';
-import { IncomingSegmentSchema, LanguageSchema, SegmentSchema, SpeakerMapSchema } from '../transcriptions/transcriptions-schemas.js';
+import { LiveSegmentsCallbackSchema, LiveSessionEndedCallbackSchema } from '@rtcstack/contracts';
+import { LanguageSchema, SegmentSchema, SpeakerMapSchema } from '../transcriptions/transcriptions-schemas.js';
 
 /** Body of POST /v1/rooms/:roomId/transcription/start. */
 export const StartLiveTranscriptionSchema = z
@@ -64,21 +65,11 @@ export const LiveTranscriptSchema = z
 /** Body of PATCH …/transcription/speakers. */
 export const UpdateSpeakersSchema = z.object({ participants: SpeakerMapSchema }).strict().openapi('UpdateSpeakersRequest');
 
-/** Body of the internal segments callback from stt-live. */
-export const SegmentsCallbackSchema = z
-  .object({
-    segments: z
-      .array(
-        IncomingSegmentSchema.extend({ startAt: IsoDateSchema, endAt: IsoDateSchema }),
-      )
-      .max(500),
-  })
-  .openapi('SegmentsCallback');
+/** Body of the internal segments callback from stt-live (the contract in @rtcstack/contracts). */
+export const SegmentsCallbackSchema = LiveSegmentsCallbackSchema.openapi('SegmentsCallback');
 
 /** Body of the internal callback stt-live sends when a session ends on its own (room closed, engine failed). */
-export const SessionEndedCallbackSchema = z
-  .object({ status: z.enum(['stopped', 'failed']), reason: z.string().min(1).max(2000) })
-  .openapi('SessionEndedCallback');
+export const SessionEndedCallbackSchema = LiveSessionEndedCallbackSchema.openapi('SessionEndedCallback');
 
 /** Path parameters of the internal callbacks. */
 export const TranscriptionParamsSchema = z.object({ transcriptionId: z.string().min(1).max(64) });

@@ -1,23 +1,19 @@
+import {
+  LiveSessionInfoSchema,
+  LiveSessionListSchema,
+  STT_LIVE_PATHS,
+  type LiveSessionInfo,
+  type LiveSessionRequestInput,
+  type LiveSpeakersUpdateSchema,
+} from '@rtcstack/contracts';
+import type { z } from 'zod';
 import { BadGatewayError, ConflictError, NotFoundError, ServiceUnavailableError } from '../http/errors.js';
-import type { TranscriptionOptions } from '../transcriptions/transcriptions-store.js';
 
-/** What the control plane asks stt-live to run for one room. */
-export interface SidecarSessionRequest {
-  roomName: string;
-  language: string;
-  options: TranscriptionOptions;
-  participants: Record<string, string>;
-  /** Base URL of this control plane's internal endpoints, where segments are sent back. */
-  callbackUrl: string;
-}
+/** What the control plane asks stt-live to run for one room (the contract in @rtcstack/contracts). */
+export type SidecarSessionRequest = LiveSessionRequestInput;
 
 /** A session as stt-live reports it. */
-export interface SidecarSession {
-  id: string;
-  roomName: string;
-  startedAt: string;
-  segmentsSent: number;
-}
+export type SidecarSession = LiveSessionInfo;
 
 /**
  * The control plane's client for stt-live's internal API (DESIGN.md): start, stop, update speakers,
@@ -36,13 +32,13 @@ export class SttLiveClient {
 
   /** Starts (or finds) the session; idempotent on the sidecar's side too. */
   async startSession(id: string, body: SidecarSessionRequest): Promise<SidecarSession> {
-    return (await this.call('PUT', `/sessions/${encodeURIComponent(id)}`, 'start live transcription', body)) as SidecarSession;
+    return this.parse(LiveSessionInfoSchema, await this.call('PUT', STT_LIVE_PATHS.session(id), 'start live transcription', body), 'start live transcription');
   }
 
   /** Stops the session after its last words are transcribed; undefined when the sidecar does not know it. */
   async stopSession(id: string): Promise<SidecarSession | undefined> {
     try {
-      return (await this.call('DELETE', `/sessions/${encodeURIComponent(id)}`, 'stop live transcription')) as SidecarSession;
+      return this.parse(LiveSessionInfoSchema, await this.call('DELETE', STT_LIVE_PATHS.session(id), 'stop live transcription'), 'stop live transcription');
     } catch (err) {
       if (err instanceof NotFoundError) return undefined;
       throw err;
@@ -52,7 +48,8 @@ export class SttLiveClient {
   /** Replaces the session's speaker map; false when the sidecar does not know the session. */
   async updateSpeakers(id: string, participants: Record<string, string>): Promise<boolean> {
     try {
-      await this.call('PATCH', `/sessions/${encodeURIComponent(id)}/speakers`, 'update speakers', { participants });
+      const body: z.input<typeof LiveSpeakersUpdateSchema> = { participants };
+      await this.call('PATCH', STT_LIVE_PATHS.speakers(id), 'update speakers', body);
       return true;
     } catch (err) {
       if (err instanceof NotFoundError) return false;
@@ -62,7 +59,14 @@ export class SttLiveClient {
 
   /** Every session the sidecar is running now. */
   async listSessions(): Promise<SidecarSession[]> {
-    return ((await this.call('GET', '/sessions', 'list live transcriptions')) as { sessions: SidecarSession[] }).sessions;
+    return this.parse(LiveSessionListSchema, await this.call('GET', STT_LIVE_PATHS.sessions, 'list live transcriptions'), 'list live transcriptions').sessions;
+  }
+
+  /** Validates what stt-live answered against the contract: anything else is a 502 that says so. */
+  private parse<S extends z.ZodType>(schema: S, json: unknown, what: string): z.output<S> {
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) throw new BadGatewayError(`The stt-live sidecar answered an unexpected body; could not ${what}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    return parsed.data;
   }
 
   private async call(method: string, path: string, what: string, body?: unknown): Promise<unknown> {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { bearerGuard } from '../http/auth.js';
 import { NotFoundError } from '../http/errors.js';
 import { defineRoute, type RouteContext } from '../http/route.js';
-import { INTERNAL_TRANSCRIPTIONS_PATH } from '../live-transcription/live-transcription-routes.js';
+import { INTERNAL_TRANSCRIPTIONS_PATH } from '@rtcstack/contracts';
 import { toPlainText, toSrt, toWebVtt } from '../transcriptions/transcript-format.js';
 import { segmentToJson } from '../transcriptions/transcriptions-schemas.js';
 import type { Transcription } from '../transcriptions/transcriptions-store.js';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { IsoDateSchema } from '../http/schemas.js';
-import { IncomingSegmentSchema, LanguageSchema, SegmentSchema, SpeakerMapSchema } from '../transcriptions/transcriptions-schemas.js';
+import { PostFailedCallbackSchema, PostProgressCallbackSchema, PostResultCallbackSchema } from '@rtcstack/contracts';
+import { LanguageSchema, SegmentSchema, SpeakerMapSchema } from '../transcriptions/transcriptions-schemas.js';
 
 const Status = z.enum(['queued', 'processing', 'completed', 'failed']);
 
@@ -57,20 +58,10 @@ export const TranscriptionIdParamsSchema = z.object({ transcriptionId: z.string(
 export const RecordingIdParamsSchema = z.object({ recordingId: z.string().min(1).max(64) });
 
 /** Internal: progress from stt-post. */
-export const ProgressCallbackSchema = z.object({ progress: z.number().min(0).max(1) }).openapi('PostProgressCallback');
+export const ProgressCallbackSchema = PostProgressCallbackSchema.openapi('PostProgressCallback');
 
 /** Internal: the result from stt-post. */
-export const ResultCallbackSchema = z
-  .object({
-    language: z.string().max(32).nullable(),
-    durationMs: z.number().min(0),
-    segments: z
-      .array(
-        IncomingSegmentSchema.extend({ startMs: z.number().min(0), endMs: z.number().min(0) }),
-      )
-      .max(100_000),
-  })
-  .openapi('PostResultCallback');
+export const ResultCallbackSchema = PostResultCallbackSchema.openapi('PostResultCallback');
 
 /** Internal: a permanent failure from stt-post. */
-export const FailedCallbackSchema = z.object({ reason: z.string().min(1).max(2000) }).openapi('PostFailedCallback');
+export const FailedCallbackSchema = PostFailedCallbackSchema.openapi('PostFailedCallback');

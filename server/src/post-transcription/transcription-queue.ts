@@ -1,21 +1,10 @@
+import { PGBOSS_SCHEMA, POST_TRANSCRIPTION_QUEUE, PostJobSchema, type PostJobRequest } from '@rtcstack/contracts';
 import PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
 import { ServiceUnavailableError } from '../http/errors.js';
 
-/** pg-boss queue stt-post consumes (the same name is in stt-post/src/queue.ts). */
-export const POST_TRANSCRIPTION_QUEUE = 'transcription-post';
-/** pg-boss keeps its tables in this schema of the control plane's database. */
-export const PGBOSS_SCHEMA = 'pgboss';
-
-/** What stt-post needs to transcribe one recording. */
-export interface PostTranscriptionJob {
-  transcriptionId: string;
-  recordingId: string;
-  language: string;
-  participants: Record<string, string>;
-  callbackUrl: string;
-  inputs: { bucket: string; objectKey: string; participantIdentity: string | null; trackSid: string | null; offsetMs: number }[];
-}
+/** What stt-post needs to transcribe one recording (the contract in @rtcstack/contracts). */
+export type PostTranscriptionJob = PostJobRequest;
 
 /**
  * The control plane's side of the pg-boss queue: durable jobs in Postgres, claimed by stt-post with
@@ -32,7 +21,8 @@ export class TranscriptionQueue {
   /** Queues a job; returns its pg-boss id. */
   async send(job: PostTranscriptionJob): Promise<string> {
     const boss = await this.started();
-    const id = await boss.send(POST_TRANSCRIPTION_QUEUE, job, {
+    // What stt-post will validate on its side: a job that does not fit the contract never leaves.
+    const id = await boss.send(POST_TRANSCRIPTION_QUEUE, PostJobSchema.parse(job), {
       retryLimit: this.opts.retryLimit,
       retryDelay: 5,
       retryBackoff: true,

@@ -14,16 +14,6 @@ export const LanguageSchema = z
   .regex(/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/, 'must be a BCP-47 language code such as en-US')
   .openapi({ example: 'en-US' });
 
-/** What every segment a sidecar hands in has, whatever its times are expressed in. */
-export const IncomingSegmentSchema = z.object({
-  key: z.string().min(1).max(200).openapi({ description: "The producer's id for the segment; a redelivery with the same key is stored once" }),
-  speakerIdentity: z.string().max(256).nullable(),
-  speakerName: z.string().max(256).nullable(),
-  trackSid: z.string().max(256).nullable(),
-  text: z.string().max(10_000),
-  language: z.string().max(32).nullable(),
-});
-
 /** One piece of transcript as the API returns it. */
 export const SegmentSchema = z
   .object({

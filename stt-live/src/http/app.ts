@@ -1,20 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { z } from 'zod';
+import { LiveSessionRequestSchema, LiveSpeakersUpdateSchema, STT_LIVE_ROUTES, type LiveSessionListSchema } from '@rtcstack/contracts';
+import type { z } from 'zod';
 import type { SpeechEngine } from '../engines/engine.js';
 import type { SessionManager } from '../sessions/session-manager.js';
-
-const SessionRequestSchema = z
-  .object({
-    roomName: z.string().min(1).max(256),
-    language: z.string().min(2).max(35),
-    options: z.object({ partialResults: z.boolean().optional(), punctuation: z.boolean().optional(), profanityFilter: z.boolean().optional() }).default({}),
-    participants: z.record(z.string(), z.string()).default({}),
-    callbackUrl: z.url({ protocol: /^https?$/ }),
-  })
-  .strict();
-const SpeakersSchema = z.object({ participants: z.record(z.string(), z.string()) }).strict();
 
 /** An error with a status, rendered as RFC 9457 problem+json. */
 class Problem extends Error {
@@ -36,43 +26,44 @@ export function createApp(deps: { sessions: SessionManager; engine: SpeechEngine
   app.disable('x-powered-by');
   app.use(express.json({ limit: '256kb' }));
 
-  app.get('/health', (_req, res) => {
+  app.get(STT_LIVE_ROUTES.health, (_req, res) => {
     const ok = engine.healthy();
     res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', engine: engine.name, sessions: sessions.list().length, stats: engine.stats?.() });
   });
 
   app.use(bearer(deps.secret));
 
-  app.get('/sessions', (_req, res) => {
-    res.json({ sessions: sessions.list().map((s) => s.info()) });
+  app.get(STT_LIVE_ROUTES.sessions, (_req, res) => {
+    const body: z.input<typeof LiveSessionListSchema> = { sessions: sessions.list().map((s) => s.info()) };
+    res.json(body);
   });
 
-  app.put('/sessions/:id', async (req, res) => {
-    const body = SessionRequestSchema.safeParse(req.body);
+  app.put(STT_LIVE_ROUTES.session, async (req, res) => {
+    const body = LiveSessionRequestSchema.safeParse(req.body);
     if (!body.success) throw new Problem(400, body.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
     if (!engine.healthy()) throw new Problem(503, `the ${engine.name} engine is not available`);
-    const existing = sessions.get(req.params.id);
+    const existing = sessions.get(idOf(req));
     if (existing && existing.request.roomName !== body.data.roomName) throw new Problem(409, 'this session id belongs to another room');
     try {
-      const { session, created } = await sessions.start(req.params.id, body.data);
+      const { session, created } = await sessions.start(idOf(req), body.data);
       res.status(created ? 201 : 200).json(session.info());
     } catch (err) {
       throw new Problem(502, `could not join room ${body.data.roomName}: ${(err as Error).message}`);
     }
   });
 
-  app.patch('/sessions/:id/speakers', (req, res) => {
-    const body = SpeakersSchema.safeParse(req.body);
+  app.patch(STT_LIVE_ROUTES.speakers, (req, res) => {
+    const body = LiveSpeakersUpdateSchema.safeParse(req.body);
     if (!body.success) throw new Problem(400, body.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-    const session = sessions.get(req.params.id);
-    if (!session) throw new Problem(404, `no session ${req.params.id}`);
+    const session = sessions.get(idOf(req));
+    if (!session) throw new Problem(404, `no session ${idOf(req)}`);
     session.updateSpeakers(body.data.participants);
     res.status(204).end();
   });
 
-  app.delete('/sessions/:id', async (req, res) => {
-    const session = await sessions.stop(req.params.id);
-    if (!session) throw new Problem(404, `no session ${req.params.id}`);
+  app.delete(STT_LIVE_ROUTES.session, async (req, res) => {
+    const session = await sessions.stop(idOf(req));
+    if (!session) throw new Problem(404, `no session ${idOf(req)}`);
     res.json(session.info());
   });
 
@@ -88,6 +79,9 @@ export function createApp(deps: { sessions: SessionManager; engine: SpeechEngine
   app.use(onError);
   return app;
 }
+
+/** The :id of a session route. */
+const idOf = (req: { params: Record<string, unknown> }): string => String(req.params.id);
 
 function bearer(secret: string): RequestHandler {
   const expected = createHash('sha256').update(secret).digest();

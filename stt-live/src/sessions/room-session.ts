@@ -7,6 +7,7 @@ import {
   type RemoteTrack,
   type RemoteTrackPublication,
 } from '@livekit/rtc-node';
+import type { LiveSessionInfo, LiveSessionRequest } from '@rtcstack/contracts';
 import { AccessToken } from 'livekit-server-sdk';
 import type { Logger } from 'pino';
 import type { SpeechEngine, StreamOptions } from '../engines/engine.js';
@@ -14,14 +15,8 @@ import { publishCaption } from './caption-publisher.js';
 import { SegmentSink } from './segment-sink.js';
 import { SpeakerStream, type SpeakerSegment } from './speaker-stream.js';
 
-/** What the control plane asks for (PUT /sessions/:id). */
-export interface SessionRequest {
-  roomName: string;
-  language: string;
-  options: { partialResults?: boolean; punctuation?: boolean; profanityFilter?: boolean };
-  participants: Record<string, string>;
-  callbackUrl: string;
-}
+/** What the control plane asks for (PUT /sessions/:id; the contract in @rtcstack/contracts). */
+export type SessionRequest = LiveSessionRequest;
 
 /** Wiring a session needs. */
 export interface SessionDeps {
@@ -98,7 +93,7 @@ export class RoomSession {
   }
 
   /** The session as GET /sessions reports it. */
-  info() {
+  info(): LiveSessionInfo {
     return { id: this.id, roomName: this.request.roomName, startedAt: this.startedAt, speakers: this.streams.size, segmentsSent: this.sink.sent };
   }
 

@@ -1,17 +1,16 @@
+import {
+  MAX_LIVE_SEGMENTS_PER_CALLBACK,
+  transcriptionCallbackPath,
+  type LiveSegment,
+  type LiveSegmentsCallbackSchema,
+  type LiveSessionEndedCallbackSchema,
+  type TranscriptionCallback,
+} from '@rtcstack/contracts';
 import type { Logger } from 'pino';
+import type { z } from 'zod';
 
-/** A final segment as the control plane's internal endpoint takes it. */
-export interface CallbackSegment {
-  /** Unique within the session, so a retried POST is stored once. */
-  key: string;
-  speakerIdentity: string | null;
-  speakerName: string | null;
-  trackSid: string | null;
-  text: string;
-  language: string | null;
-  startAt: string;
-  endAt: string;
-}
+/** A final segment as the control plane's internal endpoint takes it (keys unique within the session). */
+export type CallbackSegment = LiveSegment;
 
 /** Where and how a session reports back to the control plane. */
 export interface SinkOptions {
@@ -23,7 +22,7 @@ export interface SinkOptions {
   maxQueued?: number;
 }
 
-const MAX_BATCH = 50;
+const MAX_BATCH = Math.min(50, MAX_LIVE_SEGMENTS_PER_CALLBACK);
 
 /**
  * Delivers a session's final segments to the control plane in order, batching what piles up and
@@ -62,7 +61,8 @@ export class SegmentSink {
 
   /** Tells the control plane the session ended on its own (room closed, engine died). */
   async reportEnded(status: 'stopped' | 'failed', reason: string): Promise<void> {
-    await this.post(`/${encodeURIComponent(this.opts.transcriptionId)}/ended`, { status, reason }).catch((err: unknown) =>
+    const body: z.input<typeof LiveSessionEndedCallbackSchema> = { status, reason };
+    await this.post('ended', body).catch((err: unknown) =>
       this.logger.warn({ err }, 'could not tell the control plane that the session ended; its monitor will notice'),
     );
   }
@@ -77,7 +77,8 @@ export class SegmentSink {
       if (this.retryDelayMs > 0) await sleep(this.retryDelayMs);
       const batch = this.queue.slice(0, MAX_BATCH);
       try {
-        await this.post(`/${encodeURIComponent(this.opts.transcriptionId)}/segments`, { segments: batch });
+        const body: z.input<typeof LiveSegmentsCallbackSchema> = { segments: batch };
+        await this.post('segments', body);
         this.queue.splice(0, batch.length);
         this.sent += batch.length;
         this.retryDelayMs = 0;
@@ -93,8 +94,8 @@ export class SegmentSink {
     }
   }
 
-  private async post(path: string, body: unknown): Promise<void> {
-    const res = await fetch(`${this.opts.callbackUrl}/internal/v1/transcriptions${path}`, {
+  private async post(what: TranscriptionCallback, body: unknown): Promise<void> {
+    const res = await fetch(`${this.opts.callbackUrl.replace(/\/+$/, '')}${transcriptionCallbackPath(this.opts.transcriptionId, what)}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${this.opts.secret}`, 'content-type': 'application/json' },
       body: JSON.stringify(body),
