@@ -179,7 +179,8 @@ export function createApp(deps: AppDeps, services: ReturnType<typeof createServi
 
   const router = express.Router({ strict: false });
   const registry = createApiRegistry();
-  const ctx: RouteContext = { router, registry, requireApiKey: apiKeyGuard(config.apiSecret) };
+  // Under NODE_ENV=test every JSON response is checked against its schema (a mismatch is a 500 there).
+  const ctx: RouteContext = { router, registry, requireApiKey: apiKeyGuard(config.apiSecret), validateResponses: config.env === 'test' };
 
   registerHealthRoutes(ctx, health);
   registerTokenRoutes(ctx, tokens);
@@ -203,7 +204,7 @@ export function createApp(deps: AppDeps, services: ReturnType<typeof createServi
     responses: { 200: { description: 'OpenAPI 3.1 document', schema: z.object({ openapi: z.string() }).loose() } },
     handler: (_input, _req, res) => {
       document ??= buildOpenApiDocument(registry, config.version);
-      res.json(document);
+      res.json(document as { openapi: string });
     },
   });
 

@@ -14,7 +14,8 @@ export function registerHealthRoutes(ctx: RouteContext, health: HealthService): 
     auth: 'public',
     responses: { 200: { description: 'Status, version, capabilities and dependency probes', schema: HealthSchema } },
     handler: async (_input, _req, res) => {
-      res.set('Cache-Control', 'no-store').json(await health.check());
+      res.set('Cache-Control', 'no-store');
+      res.json(await health.check());
     },
   });
 }

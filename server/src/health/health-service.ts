@@ -39,7 +39,8 @@ async function timed(fn: () => Promise<unknown>): Promise<Health['dependencies']
     await fn();
     return { ok: true, latencyMs: Math.round(performance.now() - start) };
   } catch (err) {
-    const e = err as Error & { code?: string; cause?: { code?: string } };
-    return { ok: false, latencyMs: Math.round(performance.now() - start), error: e.code ?? e.cause?.code ?? e.name ?? 'error' };
+    // Codes are strings from Node (ECONNREFUSED) but numbers from some clients (an HTTP status): always a string here.
+    const e = err as Error & { code?: string | number; cause?: { code?: string | number } };
+    return { ok: false, latencyMs: Math.round(performance.now() - start), error: String(e.code ?? e.cause?.code ?? e.name ?? 'error') };
   }
 }

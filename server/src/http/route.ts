@@ -17,8 +17,25 @@ export interface ResponseSpec {
   contentType?: string;
 }
 
+/** The success responses of a route, by status. */
+export type ResponseSpecs = Record<number, ResponseSpec>;
+
+/** The JSON body a route may send with status S: what its schema takes (its input type). */
+type BodyOf<R extends ResponseSpecs, S extends keyof R> = R[S] extends { schema: infer Z extends ZodType } ? z.input<Z> : never;
+
+/**
+ * The response a handler writes to, typed by the route's response schemas: `res.status(201).json(x)`
+ * accepts only what the 201 schema takes, and a bare `res.json(x)` what the 200 schema takes. A
+ * mapper that forgets or misspells a field therefore fails to compile. Non-JSON bodies (text/vtt,
+ * …) go through `send`, as in Express.
+ */
+export interface TypedResponse<R extends ResponseSpecs, S extends keyof R = 200 extends keyof R ? 200 : keyof R> extends Omit<Response, 'json' | 'status'> {
+  status<T extends keyof R & number>(code: T): TypedResponse<R, T>;
+  json(body: BodyOf<R, S>): this;
+}
+
 /** Everything needed to validate, document and serve one route. */
-export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends ZodType> {
+export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends ZodType, R extends ResponseSpecs = ResponseSpecs> {
   method: Method;
   /** Express-style path, e.g. `/v1/rooms/:roomId`. */
   path: string;
@@ -30,10 +47,10 @@ export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends Z
   query?: Q;
   body?: B;
   /** Success responses; standard error responses are documented automatically. */
-  responses: Record<number, ResponseSpec>;
+  responses: R;
   /** Extra error statuses this route can answer beyond the standard ones. */
   errors?: number[];
-  handler: (input: { params: z.output<P>; query: z.output<Q>; body: z.output<B> }, req: Request, res: Response) => Promise<void> | void;
+  handler: (input: { params: z.output<P>; query: z.output<Q>; body: z.output<B> }, req: Request, res: TypedResponse<R>) => Promise<void> | void;
 }
 
 /** Wiring that every route shares. */
@@ -41,6 +58,8 @@ export interface RouteContext {
   router: Router;
   registry: OpenAPIRegistry;
   requireApiKey: RequestHandler;
+  /** Check every JSON response against its schema (NODE_ENV=test): a mismatch throws instead of being sent. */
+  validateResponses?: boolean;
 }
 
 const ERROR_TITLES: Record<number, string> = {
@@ -56,9 +75,9 @@ const ERROR_TITLES: Record<number, string> = {
 };
 
 /** Registers a route on the router and its operation in the OpenAPI registry, from one spec. */
-export function defineRoute<P extends AnyObject = AnyObject, Q extends AnyObject = AnyObject, B extends ZodType = ZodType>(
+export function defineRoute<P extends AnyObject = AnyObject, Q extends AnyObject = AnyObject, B extends ZodType = ZodType, const R extends ResponseSpecs = ResponseSpecs>(
   ctx: RouteContext,
-  spec: RouteSpec<P, Q, B>,
+  spec: RouteSpec<P, Q, B, R>,
 ): void {
   const auth = spec.auth ?? 'apiKey';
   const errorStatuses = new Set<number>([...(spec.errors ?? []), 503]);
@@ -106,7 +125,7 @@ export function defineRoute<P extends AnyObject = AnyObject, Q extends AnyObject
       const query = parsePart('query', spec.query, req.query, errors);
       const body = parsePart('body', spec.body, req.body ?? {}, errors);
       if (errors.length > 0) throw new ValidationError(errors);
-      await spec.handler({ params, query, body } as never, req, res);
+      await spec.handler({ params, query, body } as never, req, (ctx.validateResponses ? validating(res, spec.responses) : res) as unknown as TypedResponse<R>);
     } catch (err) {
       next(err);
     }
@@ -122,4 +141,25 @@ function parsePart(where: string, schema: ZodType | undefined, value: unknown, e
     errors.push({ field: [where, ...issue.path.map(String)].join('.'), message: issue.message });
   }
   return undefined;
+}
+
+/** Thrown (NODE_ENV=test) when a handler sends a body its response schema does not accept. */
+export class ResponseContractError extends Error {
+  override name = 'ResponseContractError';
+}
+
+/** `res` whose json() checks the body against the schema of the status set so far. */
+function validating(res: Response, responses: ResponseSpecs): Response {
+  const json = res.json.bind(res);
+  res.json = (body: unknown) => {
+    const schema = responses[res.statusCode]?.schema;
+    if (!schema) throw new ResponseContractError(`status ${res.statusCode} is not a documented response of ${res.req.method} ${res.req.route?.path ?? res.req.path}`);
+    const checked = schema.safeParse(body);
+    if (!checked.success) {
+      const issues = checked.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
+      throw new ResponseContractError(`${res.req.method} ${res.req.route?.path ?? res.req.path} answered ${res.statusCode} with a body its schema rejects: ${issues}`);
+    }
+    return json(body);
+  };
+  return res;
 }

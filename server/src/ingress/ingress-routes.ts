@@ -1,10 +1,12 @@
+import type { z } from 'zod';
 import type { IngressInfo } from 'livekit-server-sdk';
 import { defineRoute, type RouteContext } from '../http/route.js';
 import { RoomParamsSchema } from '../rooms/rooms-schemas.js';
 import { CreateIngressSchema, IngressInfoSchema, IngressListSchema, IngressParamsSchema } from './ingress-schemas.js';
 import type { IngressService } from './ingress-service.js';
 
-const toJson = (i: IngressInfo) => i.toJson({ emitDefaultValues: true });
+/** LiveKit's protobuf JSON is typed only as JsonValue; its shape is checked against IngressInfoSchema in tests (NODE_ENV=test). */
+const toJson = (i: IngressInfo) => i.toJson({ emitDefaultValues: true }) as z.input<typeof IngressInfoSchema>;
 
 /** /v1/rooms/:roomId/ingress: create, list, delete. */
 export function registerIngressRoutes(ctx: RouteContext, ingress: IngressService): void {

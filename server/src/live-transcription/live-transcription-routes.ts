@@ -17,6 +17,7 @@ import {
   UpdateSpeakersSchema,
 } from './live-transcription-schemas.js';
 import type { LiveTranscriptionService } from './live-transcription-service.js';
+import type { LiveTranscriptionStatus } from '../transcriptions/transcriptions-store.js';
 import { z } from 'zod';
 
 /** Base path of the endpoints only sidecars call. */
@@ -77,7 +78,7 @@ export function registerLiveTranscriptionRoutes(ctx: RouteContext, live: LiveTra
       res.json({
         transcriptionId: t.id,
         roomId: params.roomId,
-        status: t.status as 'active' | 'stopped' | 'failed',
+        status: t.status as LiveTranscriptionStatus,
         language: t.language,
         startedAt,
         stoppedAt: t.stoppedAt,

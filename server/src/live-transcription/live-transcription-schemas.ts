@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { IsoDateSchema } from '../http/schemas.js';
 import { LiveSegmentsCallbackSchema, LiveSessionEndedCallbackSchema } from '@rtcstack/contracts';
 import { LanguageSchema, SegmentSchema, SpeakerMapSchema } from '../transcriptions/transcriptions-schemas.js';
+import { LIVE_TRANSCRIPTION_STATUSES } from '../transcriptions/transcriptions-store.js';
 
 /** Body of POST /v1/rooms/:roomId/transcription/start. */
 export const StartLiveTranscriptionSchema = z
@@ -53,7 +54,7 @@ export const LiveTranscriptSchema = z
   .object({
     transcriptionId: z.string(),
     roomId: z.string(),
-    status: z.enum(['active', 'stopped', 'failed']),
+    status: z.enum(LIVE_TRANSCRIPTION_STATUSES),
     language: z.string(),
     startedAt: IsoDateSchema,
     stoppedAt: IsoDateSchema.nullable(),

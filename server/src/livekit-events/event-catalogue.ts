@@ -14,6 +14,9 @@ export const EVENT_TYPES = [
 /** One event type of the catalogue. */
 export type EventType = (typeof EVENT_TYPES)[number];
 
+/** What a webhook subscribes to: one event type, or '*' for all. */
+export type EventFilter = EventType | '*';
+
 const FROM_LIVEKIT: Record<string, EventType> = {
   room_started: 'room_created',
   room_finished: 'room_closed',

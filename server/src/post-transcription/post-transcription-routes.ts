@@ -20,14 +20,14 @@ import {
   TranscriptionQueuedSchema,
 } from './post-transcription-schemas.js';
 import type { PostTranscriptionService } from './post-transcription-service.js';
+import type { PostTranscriptionStatus } from '../transcriptions/transcriptions-store.js';
 
-type PostStatus = 'queued' | 'processing' | 'completed' | 'failed';
 
 function summary(t: Transcription, segmentCount: number) {
   return {
     transcriptionId: t.id,
     recordingId: t.recordingId,
-    status: t.status as PostStatus,
+    status: t.status as PostTranscriptionStatus,
     language: t.language,
     progress: t.status === 'completed' ? 1 : (t.progress ?? 0),
     segmentCount,

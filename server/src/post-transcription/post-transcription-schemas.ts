@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { IsoDateSchema } from '../http/schemas.js';
 import { PostFailedCallbackSchema, PostProgressCallbackSchema, PostResultCallbackSchema } from '@rtcstack/contracts';
 import { LanguageSchema, SegmentSchema, SpeakerMapSchema } from '../transcriptions/transcriptions-schemas.js';
+import { POST_TRANSCRIPTION_STATUSES } from '../transcriptions/transcriptions-store.js';
 
-const Status = z.enum(['queued', 'processing', 'completed', 'failed']);
+const Status = z.enum(POST_TRANSCRIPTION_STATUSES);
 
 /** Body of POST /v1/recordings/:recordingId/transcribe. */
 export const TranscribeRecordingSchema = z

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { defineRoute, type RouteContext } from '../http/route.js';
 import { RoomParamsSchema } from '../rooms/rooms-schemas.js';
 import type { Recording } from './recordings-store.js';
@@ -15,7 +16,7 @@ import {
 import type { RecordingsService } from './recordings-service.js';
 
 /** A recording as the API returns it. */
-export function recordingToJson(r: Recording) {
+export function recordingToJson(r: Recording): z.input<typeof RecordingSchema> {
   return {
     id: r.id,
     roomId: r.roomName,

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { IsoDateSchema, NameSchema } from '../http/schemas.js';
+import { RECORDING_STATUSES } from './recordings-store.js';
 
 const nullableIso = IsoDateSchema.nullable();
 
 /** Statuses as the API reports them. */
-export const RecordingStatusSchema = z.enum(['starting', 'recording', 'stopping', 'completed', 'failed', 'aborted']);
+export const RecordingStatusSchema = z.enum(RECORDING_STATUSES);
 
 /** A recording in the index. */
 export const RecordingSchema = z

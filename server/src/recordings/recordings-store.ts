@@ -1,7 +1,9 @@
 import type { Knex } from 'knex';
 
+/** Where a recording is in its life (the one declaration; the API schema takes it from here). */
+export const RECORDING_STATUSES = ['starting', 'recording', 'stopping', 'completed', 'failed', 'aborted'] as const;
 /** Where a recording is in its life. */
-export type RecordingStatus = 'starting' | 'recording' | 'stopping' | 'completed' | 'failed' | 'aborted';
+export type RecordingStatus = (typeof RECORDING_STATUSES)[number];
 /** Statuses in which egress may still be working on the recording. */
 export const LIVE_STATUSES: readonly RecordingStatus[] = ['starting', 'recording', 'stopping'];
 

@@ -2,8 +2,16 @@ import type { Knex } from 'knex';
 
 /** Which sidecar produced a transcription. */
 export type TranscriptionKind = 'live' | 'post';
-/** live: active → stopped | failed; post: queued → processing → completed | failed. */
-export type TranscriptionStatus = 'active' | 'stopped' | 'queued' | 'processing' | 'completed' | 'failed';
+/** A live transcription: active → stopped | failed (the one declaration; schemas take it from here). */
+export const LIVE_TRANSCRIPTION_STATUSES = ['active', 'stopped', 'failed'] as const;
+/** A post-call transcription: queued → processing → completed | failed. */
+export const POST_TRANSCRIPTION_STATUSES = ['queued', 'processing', 'completed', 'failed'] as const;
+/** Where a live transcription is in its life. */
+export type LiveTranscriptionStatus = (typeof LIVE_TRANSCRIPTION_STATUSES)[number];
+/** Where a post-call transcription is in its life. */
+export type PostTranscriptionStatus = (typeof POST_TRANSCRIPTION_STATUSES)[number];
+/** Either kind's status. */
+export type TranscriptionStatus = LiveTranscriptionStatus | PostTranscriptionStatus;
 
 /** Engine options a transcription was started with. */
 export interface TranscriptionOptions {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { IsoDateSchema } from '../http/schemas.js';
 import { EVENT_TYPES } from '../livekit-events/event-catalogue.js';
+import { DELIVERY_STATUSES } from './webhooks-store.js';
 
 const EventFilterSchema = z.enum([...EVENT_TYPES, '*']);
 
@@ -51,7 +52,7 @@ export const DeliverySchema = z
     id: z.string(),
     eventId: z.string(),
     eventType: z.string(),
-    status: z.enum(['pending', 'delivering', 'succeeded', 'failed']),
+    status: z.enum(DELIVERY_STATUSES),
     attempts: z.number().int(),
     lastStatusCode: z.number().int().nullable(),
     lastLatencyMs: z.number().int().nullable(),

@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+import type { CreateWebhookSchema, UpdateWebhookSchema } from './webhooks-schemas.js';
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { BadRequestError, NotFoundError } from '../http/errors.js';
@@ -14,7 +16,7 @@ export class WebhooksService {
     private readonly opts: { allowPrivate: boolean; timeoutMs: number },
   ) {}
 
-  async create(req: { url: string; events: string[]; secret?: string }): Promise<Webhook> {
+  async create(req: z.output<typeof CreateWebhookSchema>): Promise<Webhook> {
     await this.checkDestination(req.url);
     return this.store.create({ id: id('wh'), url: req.url, events: [...new Set(req.events)], secret: req.secret ?? `whsec_${randomBytes(24).toString('base64url')}` });
   }
@@ -29,7 +31,7 @@ export class WebhooksService {
     return w;
   }
 
-  async update(webhookId: string, patch: { url?: string; events?: string[]; enabled?: boolean }): Promise<Webhook> {
+  async update(webhookId: string, patch: z.output<typeof UpdateWebhookSchema>): Promise<Webhook> {
     if (patch.url) await this.checkDestination(patch.url);
     const w = await this.store.update(webhookId, { ...patch, events: patch.events && [...new Set(patch.events)] });
     if (!w) throw new NotFoundError(`Webhook ${webhookId} not found`);

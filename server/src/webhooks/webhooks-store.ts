@@ -1,10 +1,12 @@
+import type { EventFilter } from '../livekit-events/event-catalogue.js';
 import type { Knex } from 'knex';
 
 /** A registered webhook. */
 export interface Webhook {
   id: string;
   url: string;
-  events: string[];
+  /** Catalogue event types, or '*' for all of them. */
+  events: EventFilter[];
   secret: string;
   enabled: boolean;
   consecutiveFailures: number;
@@ -14,13 +16,18 @@ export interface Webhook {
 }
 
 /** One event on its way to one webhook. */
+/** Where a delivery is (the one declaration; the API schema takes it from here). */
+export const DELIVERY_STATUSES = ['pending', 'delivering', 'succeeded', 'failed'] as const;
+/** Where a delivery is. */
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
 export interface Delivery {
   id: string;
   webhookId: string;
   eventId: string;
   eventType: string;
   body: Record<string, unknown>;
-  status: 'pending' | 'delivering' | 'succeeded' | 'failed';
+  status: DeliveryStatus;
   attempts: number;
   nextAttemptAt: string;
   lastStatusCode: number | null;
@@ -37,7 +44,7 @@ function toWebhook(r: Row): Webhook {
   return {
     id: r.id as string,
     url: r.url as string,
-    events: r.events as string[],
+    events: r.events as EventFilter[],
     secret: r.secret as string,
     enabled: r.enabled as boolean,
     consecutiveFailures: r.consecutive_failures as number,
@@ -83,7 +90,7 @@ export class WebhooksStore {
     return row && toWebhook(row);
   }
 
-  async update(id: string, patch: { url?: string; events?: string[]; enabled?: boolean }): Promise<Webhook | undefined> {
+  async update(id: string, patch: Partial<Pick<Webhook, 'url' | 'events' | 'enabled'>>): Promise<Webhook | undefined> {
     const row: Row = { updated_at: this.db.fn.now() };
     if (patch.url !== undefined) row.url = patch.url;
     if (patch.events !== undefined) row.events = patch.events;
