@@ -126,7 +126,7 @@ export function createServices(deps: AppDeps) {
     logger,
   });
   const postTranscription = new PostTranscriptionService(
-    db,
+    new UnitOfWork(db, (trx) => ({ transcriptions: new TranscriptionsStore(trx), outbox: new WebhooksStore(trx) })),
     transcriptionsStore,
     recordings,
     transcriptionQueue,
@@ -136,7 +136,7 @@ export function createServices(deps: AppDeps) {
     logger,
   );
   return {
-    auditStore,
+    audit,
     tokens,
     rooms,
     participants,
@@ -158,7 +158,7 @@ export function createServices(deps: AppDeps) {
 /** Wires services and routes into an Express app. Holds no global state; call it as often as tests like. */
 export function createApp(deps: AppDeps, services: ReturnType<typeof createServices> = createServices(deps)): Express {
   const { config, logger } = deps;
-  const { auditStore, tokens, rooms, participants, recordings, ingress, health, webhooks, livekitEvents, liveTranscription, postTranscription } = services;
+  const { audit, tokens, rooms, participants, recordings, ingress, health, webhooks, livekitEvents, liveTranscription, postTranscription } = services;
 
   const app = express();
   app.disable('x-powered-by');
@@ -186,7 +186,7 @@ export function createApp(deps: AppDeps, services: ReturnType<typeof createServi
   registerTokenRoutes(ctx, tokens);
   registerRoomRoutes(ctx, rooms);
   registerParticipantRoutes(ctx, participants, { apiSecret: config.apiSecret, tokens });
-  registerAuditRoutes(ctx, auditStore);
+  registerAuditRoutes(ctx, audit);
   registerRecordingRoutes(ctx, recordings);
   registerIngressRoutes(ctx, ingress);
   registerLiveKitEventRoutes(ctx, { apiKey: config.livekit.apiKey, apiSecret: config.livekit.apiSecret, livekitEvents, bodyLimit: config.http.bodyLimit });

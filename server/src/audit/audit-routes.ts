@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { BadRequestError } from '../http/errors.js';
 import { defineRoute, type RouteContext } from '../http/route.js';
 import { IsoDateSchema, NameSchema } from '../http/schemas.js';
-import type { AuditStore } from './audit-store.js';
+import type { AuditService } from './audit-service.js';
 
 const AuditEntrySchema = z
   .object({
@@ -32,7 +31,7 @@ const AuditQuerySchema = z.object({
 });
 
 /** GET /v1/audit: who closed rooms, kicked and muted whom. */
-export function registerAuditRoutes(ctx: RouteContext, store: AuditStore): void {
+export function registerAuditRoutes(ctx: RouteContext, audit: AuditService): void {
   defineRoute(ctx, {
     method: 'get',
     path: '/v1/audit',
@@ -41,22 +40,7 @@ export function registerAuditRoutes(ctx: RouteContext, store: AuditStore): void 
     query: AuditQuerySchema,
     responses: { 200: { description: 'A page of audit entries', schema: AuditListSchema } },
     handler: async ({ query }, _req, res) => {
-      const beforeSeq = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-      const rows = await store.list({ roomName: query.roomId, limit: query.limit + 1, beforeSeq });
-      const page = rows.slice(0, query.limit);
-      const last = page.at(-1);
-      const nextCursor = rows.length > query.limit && last ? encodeCursor(last.seq) : null;
-      res.json({ entries: page.map(({ seq: _seq, ...entry }) => entry), nextCursor });
+      res.json(await audit.list({ roomName: query.roomId, limit: query.limit, cursor: query.cursor }));
     },
   });
-}
-
-function encodeCursor(seq: string): string {
-  return Buffer.from(`seq:${seq}`).toString('base64url');
-}
-
-function decodeCursor(s: string): string {
-  const m = /^seq:(\d{1,19})$/.exec(Buffer.from(s, 'base64url').toString('utf8'));
-  if (!m) throw new BadRequestError('cursor is not one this API issued');
-  return m[1]!;
 }

@@ -1,4 +1,5 @@
-import type { AuditStore, NewAuditEntry } from './audit-store.js';
+import { BadRequestError } from '../http/errors.js';
+import type { AuditEntry, AuditStore, NewAuditEntry } from './audit-store.js';
 
 /**
  * Records an action before doing it, then its outcome. Writing first means that when Postgres
@@ -19,4 +20,24 @@ export class AuditService {
       throw err;
     }
   }
+
+  /** A page of entries, newest first; `cursor` is what the previous page returned as nextCursor. */
+  async list(opts: { roomName?: string; limit: number; cursor?: string }): Promise<{ entries: AuditEntry[]; nextCursor: string | null }> {
+    const beforeSeq = opts.cursor === undefined ? undefined : decodeCursor(opts.cursor);
+    const rows = await this.store.list({ roomName: opts.roomName, limit: opts.limit + 1, beforeSeq });
+    const page = rows.slice(0, opts.limit);
+    const last = page.at(-1);
+    const nextCursor = rows.length > opts.limit && last ? encodeCursor(last.seq) : null;
+    return { entries: page.map(({ seq: _seq, ...entry }) => entry), nextCursor };
+  }
+}
+
+function encodeCursor(seq: string): string {
+  return Buffer.from(`seq:${seq}`).toString('base64url');
+}
+
+function decodeCursor(s: string): string {
+  const m = /^seq:(\d{1,19})$/.exec(Buffer.from(s, 'base64url').toString('utf8'));
+  if (!m) throw new BadRequestError('cursor is not one this API issued');
+  return m[1]!;
 }

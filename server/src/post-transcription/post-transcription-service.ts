@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import type { Knex } from 'knex';
+import type { UnitOfWork } from '../db/unit-of-work.js';
 import type { Logger } from 'pino';
 import type { SidecarProbe } from '../health/sidecar-probe.js';
 import { ConflictError, NotFoundError, ServiceUnavailableError } from '../http/errors.js';
 import type { RecordingsService } from '../recordings/recordings-service.js';
 import type { NewSegment, Transcription, TranscriptionsStore, TranscriptionStatus } from '../transcriptions/transcriptions-store.js';
 import type { WebhooksService } from '../webhooks/webhooks-service.js';
+import type { WebhooksStore } from '../webhooks/webhooks-store.js';
 import type { PostTranscriptionJob, TranscriptionQueue } from './transcription-queue.js';
 
 /** A result as stt-post hands it in: times in ms from the recording's start. */
@@ -22,7 +23,7 @@ export interface PostResult {
  */
 export class PostTranscriptionService {
   constructor(
-    private readonly db: Knex,
+    private readonly unit: UnitOfWork<{ transcriptions: TranscriptionsStore; outbox: WebhooksStore }>,
     private readonly store: TranscriptionsStore,
     private readonly recordings: RecordingsService,
     private readonly queue: TranscriptionQueue,
@@ -109,12 +110,11 @@ export class PostTranscriptionService {
     const origin = Date.parse(t.startedAt ?? t.createdAt);
     const at = (ms: number) => new Date(origin + Math.round(ms)).toISOString();
     const segments: NewSegment[] = result.segments.map((s) => ({ ...s, language: s.language ?? result.language, startAt: at(s.startMs), endAt: at(Math.max(s.startMs, s.endMs)) }));
-    let queued = 0;
-    await this.db.transaction(async (trx) => {
-      const store = this.store.withTransaction(trx);
-      await store.replaceSegments(id, segments);
-      await store.update(id, { status: 'completed', progress: 1, completedAt: new Date().toISOString(), failureReason: null });
-      queued = await this.webhooks.publish(trx, {
+    // The segments, the status and the webhook event commit together, or not at all.
+    const queued = await this.unit.run(async (s) => {
+      await s.transcriptions.replaceSegments(id, segments);
+      await s.transcriptions.update(id, { status: 'completed', progress: 1, completedAt: new Date().toISOString(), failureReason: null });
+      return s.outbox.publish({
         type: 'transcription_completed',
         data: { transcriptionId: id, recordingId: t.recordingId, roomId: t.roomName, language: result.language ?? t.language, segmentCount: segments.length, durationMs: Math.round(result.durationMs) },
       });

@@ -184,7 +184,7 @@ export class TranscriptionsStore {
 
   /**
    * Replaces every segment of a transcription (a retried job hands in the whole result again).
-   * Run it on a store bound to a transaction ({@link withTransaction}), so that the two steps are one.
+   * Run it on a store bound to a transaction (a UnitOfWork), so that the two steps are one.
    */
   async replaceSegments(transcriptionId: string, segments: NewSegment[]): Promise<number> {
     await this.db('transcription_segments').where({ transcription_id: transcriptionId }).delete();
@@ -192,11 +192,6 @@ export class TranscriptionsStore {
       await this.db('transcription_segments').insert(segments.slice(i, i + 500).map((s) => segmentRow(transcriptionId, s)));
     }
     return segments.length;
-  }
-
-  /** The store bound to a transaction, for services that combine several writes. */
-  withTransaction(trx: Knex.Transaction): TranscriptionsStore {
-    return new TranscriptionsStore(trx);
   }
 
   /** Segments in spoken order; `since` keeps those that start after it. */

@@ -1,7 +1,6 @@
 import type { z } from 'zod';
 import type { CreateWebhookSchema, UpdateWebhookSchema } from './webhooks-schemas.js';
 import { randomBytes } from 'node:crypto';
-import type { Knex } from 'knex';
 import { BadRequestError, NotFoundError } from '../http/errors.js';
 import { attemptDelivery, type AttemptResult } from './delivery-worker.js';
 import { destinationProblem } from './destination-guard.js';
@@ -60,16 +59,6 @@ export class WebhooksService {
     const d = await this.store.redeliver(webhookId, deliveryId);
     if (!d) throw new NotFoundError(`Delivery ${deliveryId} of webhook ${webhookId} not found`);
     return d;
-  }
-
-  /**
-   * Queues one of rtcstack's own events (not LiveKit's, e.g. `transcription_completed`) for every
-   * subscribed webhook, inside the caller's transaction so the event and its cause commit together.
-   * Call {@link notifyWorkers} after the commit.
-   */
-  async publish(trx: Knex.Transaction, event: { type: string; data: Record<string, unknown> }): Promise<number> {
-    const eventId = id('ev');
-    return this.store.enqueue({ id: eventId, type: event.type, body: { id: eventId, type: event.type, createdAt: new Date().toISOString(), data: event.data } }, () => id('dl'), trx);
   }
 
   /** Wakes the delivery workers (they poll too, so a lost wake-up costs one poll interval). */

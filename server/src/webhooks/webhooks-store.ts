@@ -1,4 +1,5 @@
-import type { EventFilter } from '../livekit-events/event-catalogue.js';
+import { randomBytes } from 'node:crypto';
+import type { EventFilter, EventType } from '../livekit-events/event-catalogue.js';
 import type { Knex } from 'knex';
 
 /** A registered webhook. */
@@ -121,6 +122,17 @@ export class WebhooksStore {
     const rows = hooks.map((h: Row) => ({ id: newId(), webhook_id: h.id, event_id: event.id, event_type: event.type, body: event.body }));
     const inserted = await trx('webhook_deliveries').insert(rows).onConflict(['webhook_id', 'event_id']).ignore().returning('id');
     return inserted.length;
+  }
+
+  /**
+   * Queues one of rtcstack's own events (not LiveKit's, e.g. `transcription_completed`) for every
+   * subscribed webhook. Call it on a store bound to the transaction of the event's cause
+   * (UnitOfWork), so both commit together; wake the delivery workers after the commit.
+   */
+  async publish(event: { type: EventType; data: Record<string, unknown> }): Promise<number> {
+    const eventId = `ev_${randomBytes(9).toString('base64url')}`;
+    const body = { id: eventId, type: event.type, createdAt: new Date().toISOString(), data: event.data };
+    return this.enqueue({ id: eventId, type: event.type, body }, () => `dl_${randomBytes(9).toString('base64url')}`);
   }
 
   /**
