@@ -11,7 +11,7 @@ import {
 } from 'livekit-server-sdk';
 import type { Logger } from 'pino';
 import type { AuditService } from '../audit/audit-service.js';
-import { ConflictError, NotFoundError } from '../http/errors.js';
+import { ConflictError, NotFoundError, ServiceUnavailableError } from '../http/errors.js';
 import { callLiveKit } from '../livekit/livekit-errors.js';
 import type { Actor, RoomsService } from '../rooms/rooms-service.js';
 import type { S3Options, S3Storage } from '../storage/s3-storage.js';
@@ -64,7 +64,8 @@ export class RecordingsService {
           encodingOptions: this.encoding(),
         }),
       );
-    } catch (err) {
+    } catch (caught) {
+      const err = explainEgressRefusal(caught);
       await this.store.update(id, { status: 'failed', failureReason: (err as Error).message, endedAt: new Date().toISOString() });
       throw err;
     }
@@ -194,3 +195,22 @@ export class RecordingsService {
     });
   }
 }
+
+/**
+ * When no egress claims a start request (none is running, or each one refused it for lack of CPU:
+ * egress admits work by its cpu_cost settings), LiveKit waits for a claim and then answers "no
+ * response from servers" (psrpc's ErrNoResponse); our upstream timeout usually ends the wait first.
+ * Either way, say that egress did not take it instead of blaming LiveKit. LiveKit being unreachable
+ * (connection refused) stays as it is.
+ */
+function explainEgressRefusal(err: unknown): unknown {
+  if (!(err instanceof ServiceUnavailableError)) return err;
+  const cause = err.cause as Error | undefined;
+  const unclaimed = /no response from servers/i.test(cause?.message ?? '') || cause?.name === 'TimeoutError' || cause?.name === 'AbortError';
+  if (!unclaimed) return err;
+  return new ServiceUnavailableError(
+    'No egress took the recording: is egress running? It also refuses work while it has no CPU to spare (cpu_cost in config/egress.yaml); retry shortly',
+    { cause: err, retryAfterSeconds: 10 },
+  );
+}
+
