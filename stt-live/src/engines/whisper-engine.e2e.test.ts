@@ -122,6 +122,28 @@ describe('WhisperEngine with real speech', () => {
     });
   });
 
+  it('a worker that dies is started again: the engine is unhealthy meanwhile, then transcribes again', async () => {
+    const first = engine.workerPid!;
+    process.kill(first, 'SIGKILL');
+    const deadline = Date.now() + 5_000;
+    while (engine.healthy() && Date.now() < deadline) await sleep(20);
+    expect(engine.healthy()).toBe(false);
+    const back = Date.now() + 60_000;
+    while (!engine.healthy() && Date.now() < back) await sleep(100);
+    expect(engine.healthy()).toBe(true);
+    expect(engine.workerPid).not.toBe(first);
+    const sentence = 'Please remember to send your status updates before the end of the day.';
+    const finals: EngineSegment[] = [];
+    const stream = engine.openStream({ language: 'en-US', partialResults: false, punctuation: true, profanityFilter: false }, { onSegment: (s) => s.final && finals.push(s), onError: () => {} });
+    const audio = script('en-us', [sentence]);
+    for (let at = 0; at < audio.length; at += RATE / 10) {
+      stream.write(audio.subarray(at, at + RATE / 10));
+      await sleep(25);
+    }
+    await stream.end();
+    expect(wordErrorRate(sentence, finals.map((f) => f.text).join(' '))).toBeLessThanOrEqual(0.25);
+  }, 90_000);
+
   it('stops: the worker is gone and the engine reports unhealthy', async () => {
     await engine.stop();
     expect(engine.healthy()).toBe(false);

@@ -40,30 +40,68 @@ export function whisperLanguage(tag: string, ready: Pick<WorkerReady, 'multiling
   return ready.languages.includes(primary) ? primary : null;
 }
 
-/** The faster-whisper engine: one worker process, one model, any number of streams. */
+/** First wait before a dead worker is started again; it doubles on each failure, up to the cap. */
+const RESTART_DELAY_MS = 1000;
+const RESTART_DELAY_MAX_MS = 30_000;
+
+/**
+ * The faster-whisper engine: one worker process, one model, any number of streams. A worker that
+ * dies fails the streams it was serving (their sessions end as failed) and is started again with
+ * capped exponential backoff, as stt-post's engine does, so the sidecar heals without a restart.
+ */
 export class WhisperEngine implements SpeechEngine {
   readonly name = 'whisper';
   private worker: WhisperWorker | null = null;
   private ready: WorkerReady | null = null;
   private readonly streams = new Set<WhisperStream>();
+  private started = false;
+  private stopped = false;
+  private restartDelayMs = RESTART_DELAY_MS;
+  private restartTimer?: NodeJS.Timeout;
 
   constructor(private readonly options: WhisperEngineOptions) {}
 
   /** Spawns the worker and waits for its model to load. */
   async start(): Promise<void> {
-    if (this.worker) throw new Error('whisper engine already started');
+    if (this.started) throw new Error('whisper engine already started');
+    this.started = true;
+    await this.spawnWorker();
+  }
+
+  /** The running worker's process id (undefined while it is down). */
+  get workerPid(): number | undefined {
+    return this.worker?.pid;
+  }
+
+  private async spawnWorker(): Promise<void> {
     // CTranslate2 gains little from more than 4 threads on one small model; more would only contend.
     const { pythonPath, workerScript = DEFAULT_WORKER_SCRIPT, modelDir, device = 'auto', logger } = this.options;
     const threads = this.options.threads ?? Math.min(4, availableParallelism());
     const args = [workerScript, '--model-dir', modelDir, '--device', device, '--threads', String(threads)];
     const worker = new WhisperWorker(pythonPath, args, logger);
     this.worker = worker;
+    this.ready = null;
     worker.onExit((error) => {
       logger?.error(`whisper engine: ${error.message}`);
       for (const stream of this.streams) stream.fail(error);
+      this.scheduleRestart();
     });
     this.ready = await worker.start();
-    logger?.info(`whisper engine: ${this.ready.model} ready on ${this.ready.device}`);
+    this.restartDelayMs = RESTART_DELAY_MS;
+    logger?.info(`whisper engine: ${this.ready.model} ready on ${this.ready.device} (pid ${worker.pid})`);
+  }
+
+  private scheduleRestart(): void {
+    if (this.stopped || this.restartTimer) return;
+    const delay = this.restartDelayMs;
+    this.restartDelayMs = Math.min(RESTART_DELAY_MAX_MS, delay * 2);
+    this.options.logger?.warn(`whisper engine: starting the worker again in ${delay} ms`);
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      // A worker that dies while loading calls onExit again, which schedules the next try.
+      this.spawnWorker().catch((err: unknown) => this.options.logger?.error(`whisper engine: restart failed: ${(err as Error).message}`));
+    }, delay);
+    this.restartTimer.unref();
   }
 
   /** Opens a stream; throws unless the engine is started and healthy. */
@@ -86,8 +124,11 @@ export class WhisperEngine implements SpeechEngine {
     return this.ready !== null && this.worker?.alive === true;
   }
 
-  /** Kills the worker; open streams get no further segments. */
+  /** Kills the worker (and stops restarting it); open streams get no further segments. */
   async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
     this.streams.clear();
     await this.worker?.stop();
   }

@@ -96,6 +96,11 @@ export class WhisperWorker {
     });
   }
 
+  /** The process id while it runs (for logs, and to find the process). */
+  get pid(): number | undefined {
+    return this.alive ? this.child?.pid : undefined;
+  }
+
   /** True while the process runs. */
   get alive(): boolean {
     return this.child !== null && !this.exited;
