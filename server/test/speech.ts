@@ -1,24 +1,11 @@
-import { execFile, spawn } from 'node:child_process';
-import { promisify } from 'node:util';
+import { spawn } from 'node:child_process';
 import { AudioFrame, AudioSource, LocalAudioTrack, TrackPublishOptions, TrackSource, type LocalTrackPublication, type Room } from '@livekit/rtc-node';
 
-const run = promisify(execFile);
 /** Sample rate of the speech tests publish (WebRTC's native rate). */
 export const SPEECH_RATE = 48_000;
 
-/** Real speech: espeak-ng says `text`, ffmpeg resamples it to 48 kHz mono int16. */
-export async function synthesize(text: string, voice = 'en-us'): Promise<Int16Array> {
-  const { stdout: wav } = await run('espeak-ng', ['-v', voice, '-s', '150', '--stdout', text], { encoding: 'buffer', maxBuffer: 64 << 20 });
-  const pcm = await new Promise<Buffer>((resolve, reject) => {
-    const ff = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'wav', '-i', 'pipe:0', '-ac', '1', '-ar', String(SPEECH_RATE), '-f', 's16le', 'pipe:1']);
-    const chunks: Buffer[] = [];
-    ff.stdout.on('data', (c: Buffer) => chunks.push(c));
-    ff.on('error', reject);
-    ff.on('close', (code) => (code === 0 ? resolve(Buffer.concat(chunks)) : reject(new Error(`ffmpeg exited ${code}`))));
-    ff.stdin.end(wav);
-  });
-  return new Int16Array(pcm.buffer, pcm.byteOffset, pcm.byteLength / 2);
-}
+/** Real speech at {@link SPEECH_RATE}, and the word error rate transcripts are judged by (shared by every workspace's tests). */
+export { synthesize, wordErrorRate } from '@rtcstack/test-utils';
 
 /**
  * A microphone track that sends silence until told to say something, then the speech, in real time
@@ -71,28 +58,6 @@ export class Microphone {
       await this.source.captureFrame(new AudioFrame(data, SPEECH_RATE, 1, frame)).catch(() => undefined);
     }
   }
-}
-
-/** Words, lower-cased, without punctuation: what WER compares. */
-export function words(text: string): string[] {
-  return text
-    .toLowerCase()
-    .replace(/[^a-z0-9' ]+/g, ' ')
-    .split(/\s+/)
-    .filter(Boolean);
-}
-
-/** Word error rate: word-level edit distance over the reference's length. */
-export function wordErrorRate(reference: string, hypothesis: string): number {
-  const r = words(reference);
-  const h = words(hypothesis);
-  let prev = Array.from({ length: h.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= r.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= h.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (r[i - 1] === h[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return r.length === 0 ? (h.length === 0 ? 0 : 1) : prev[h.length]! / r.length;
 }
 
 /** A track of `totalMs` silence with each utterance placed at its start time (48 kHz mono). */

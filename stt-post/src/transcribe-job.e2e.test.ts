@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecordingReporter } from '../test/recording-reporter.js';
 import { speechRecording } from '../test/speech.js';
-import { wordErrorRate } from '../test/wer.js';
+import { wordErrorRate } from '@rtcstack/test-utils';
 import { createS3Client } from './audio-input.js';
 import type { JobData } from './queue.js';
 import { processJob } from './transcribe-job.js';

@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { synthesize } from '@rtcstack/test-utils';
 
 const run = promisify(execFile);
 
@@ -17,18 +18,20 @@ const ENCODE: Record<MediaKind, string[]> = {
 };
 
 /**
- * Real speech in a recording container: espeak-ng says `text` (with `leadSeconds` of silence first),
- * ffmpeg encodes it. Returns the file's bytes.
+ * Real speech in a recording container: espeak-ng says `text` (@rtcstack/test-utils' synthesize,
+ * with `leadSeconds` of silence first), ffmpeg encodes it. Returns the file's bytes.
  */
 export async function speechRecording(text: string, kind: MediaKind, leadSeconds = 0): Promise<Buffer> {
   const dir = await mkdtemp(join(tmpdir(), 'stt-post-speech-'));
   try {
-    const wav = join(dir, 'speech.wav');
+    const speech = await synthesize(text, 'en-us', 48_000);
+    const pcm = new Int16Array(Math.round(leadSeconds * 48_000) + speech.length);
+    pcm.set(speech, pcm.length - speech.length);
+    const raw = join(dir, 'speech.raw');
     const out = join(dir, 'out');
-    await run('espeak-ng', ['-v', 'en-us', '-s', '150', '-w', wav, text]);
+    await writeFile(raw, Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength));
     const video = kind === 'mp4-video' ? ['-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=15'] : [];
-    const pad = `adelay=${Math.round(leadSeconds * 1000)}:all=1`;
-    await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...video, '-i', wav, '-af', pad, '-ar', '48000', '-ac', '1', ...ENCODE[kind], out], { maxBuffer: 16 << 20 });
+    await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...video, '-f', 's16le', '-ar', '48000', '-ac', '1', '-i', raw, ...ENCODE[kind], out], { maxBuffer: 16 << 20 });
     return await readFile(out);
   } finally {
     await rm(dir, { recursive: true, force: true });

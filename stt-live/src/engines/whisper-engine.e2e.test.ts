@@ -2,14 +2,11 @@
 // WhisperEngine (the real worker and model), and the final segments must match the script.
 // Needs scripts/install-whisper (WHISPER_PYTHON, and WHISPER_MODEL_DIR or WHISPER_MODELS_DIR plus
 // WHISPER_MODEL) and espeak-ng and ffmpeg on PATH.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineSegment } from './engine.js';
 import { WhisperEngine } from './whisper-engine.js';
-import { wordErrorRate } from './word-error-rate.js';
+import { synthesize, wordErrorRate } from '@rtcstack/test-utils';
 
 const RATE = 16_000;
 const python = process.env.WHISPER_PYTHON;
@@ -36,22 +33,10 @@ const SPEAKERS = [
   },
 ];
 
-let dir: string;
-
-/** espeak-ng speech as 16 kHz mono int16. */
-function speak(voice: string, text: string): Int16Array {
-  const wav = join(dir, 'speech.wav');
-  execFileSync('espeak-ng', ['-v', voice, '-w', wav, text]);
-  const raw = join(dir, 'speech.raw');
-  execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-i', wav, '-ar', String(RATE), '-ac', '1', '-f', 's16le', raw]);
-  const bytes = readFileSync(raw);
-  return new Int16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2).slice();
-}
-
 /** The sentences with pauses between them, over faint noise (a real microphone is never silent). */
-function script(voice: string, sentences: string[]): Int16Array {
+async function script(voice: string, sentences: string[]): Promise<Int16Array> {
   const parts: Int16Array[] = [new Int16Array(RATE / 2)];
-  for (const sentence of sentences) parts.push(speak(voice, sentence), new Int16Array(RATE));
+  for (const sentence of sentences) parts.push(await synthesize(sentence, voice, RATE), new Int16Array(RATE));
   const audio = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {
@@ -72,18 +57,16 @@ describe('WhisperEngine with real speech', () => {
 
   beforeAll(async () => {
     if (!python || !modelDir) throw new Error('set WHISPER_PYTHON and WHISPER_MODEL_DIR (scripts/install-whisper installs both)');
-    dir = mkdtempSync(join(tmpdir(), 'whisper-e2e-'));
     engine = new WhisperEngine({ pythonPath: python, modelDir, device: 'cpu', threads: 2 });
     await engine.start();
   });
 
   afterAll(async () => {
     await engine?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('transcribes two speakers at once, in order, within the audio', async () => {
-    const audio = SPEAKERS.map((s) => script(s.voice, s.sentences));
+    const audio = await Promise.all(SPEAKERS.map((s) => script(s.voice, s.sentences)));
     const segments: EngineSegment[][] = SPEAKERS.map(() => []);
     const errors: Error[] = [];
     const streams = SPEAKERS.map((_, i) =>
@@ -135,7 +118,7 @@ describe('WhisperEngine with real speech', () => {
     const sentence = 'Please remember to send your status updates before the end of the day.';
     const finals: EngineSegment[] = [];
     const stream = engine.openStream({ language: 'en-US', partialResults: false, punctuation: true, profanityFilter: false }, { onSegment: (s) => s.final && finals.push(s), onError: () => {} });
-    const audio = script('en-us', [sentence]);
+    const audio = await script('en-us', [sentence]);
     for (let at = 0; at < audio.length; at += RATE / 10) {
       stream.write(audio.subarray(at, at + RATE / 10));
       await sleep(25);

@@ -1,5 +1,5 @@
 /**
- * Word error rate, for the tests that check an engine against a known script: word-level
+ * Word error rate, for the tests that check a transcript against a known script: word-level
  * Levenshtein distance (substitutions + deletions + insertions) over the reference's word count.
  */
 
