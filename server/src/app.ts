@@ -6,7 +6,7 @@ import { AuditService } from './audit/audit-service.js';
 import { registerAuditRoutes } from './audit/audit-routes.js';
 import { AuditStore } from './audit/audit-store.js';
 import type { Config } from './config.js';
-import { createDatabase } from './db/knex.js';
+import { createDatabase, pingDatabase } from './db/knex.js';
 import { registerHealthRoutes } from './health/health-routes.js';
 import { HealthService } from './health/health-service.js';
 import { SidecarProbe } from './health/sidecar-probe.js';
@@ -101,7 +101,7 @@ export function createServices(deps: AppDeps) {
   const sttPostProbe = new SidecarProbe(config.sidecars.sttPostUrl, probeOpts);
   const health = new HealthService({
     version: config.version,
-    db,
+    pingDatabase: () => pingDatabase(db),
     livekit: livekit.rooms,
     sttLive: new SidecarProbe(config.sidecars.sttLiveUrl, probeOpts),
     sttPost: sttPostProbe,

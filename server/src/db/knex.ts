@@ -52,3 +52,8 @@ function migrationSource(): Knex.MigrationSource<string> {
     },
   };
 }
+
+/** Resolves when Postgres answers a trivial query (the health probe). */
+export function pingDatabase(db: Knex): Promise<unknown> {
+  return db.raw('select 1');
+}

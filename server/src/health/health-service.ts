@@ -1,4 +1,3 @@
-import type { Knex } from 'knex';
 import type { RoomServiceClient } from 'livekit-server-sdk';
 import type { Health } from './health-schemas.js';
 import type { SidecarProbe } from './sidecar-probe.js';
@@ -8,7 +7,8 @@ export class HealthService {
   constructor(
     private readonly deps: {
       version: string;
-      db: Knex;
+      /** Resolves when Postgres answers a trivial query (db/knex.ts `pingDatabase`). */
+      pingDatabase: () => Promise<unknown>;
       livekit: RoomServiceClient;
       sttLive: SidecarProbe;
       sttPost: SidecarProbe;
@@ -18,7 +18,7 @@ export class HealthService {
   /** The report served by GET /v1/health. */
   async check(): Promise<Health> {
     const [postgres, livekit, transcriptionLive, transcriptionPost] = await Promise.all([
-      timed(() => this.deps.db.raw('select 1')),
+      timed(this.deps.pingDatabase),
       // Listing one named room proves reachability and that our API key is accepted.
       timed(() => this.deps.livekit.listRooms(['rtcstack-health-probe'])),
       this.deps.sttLive.isUp(),
