@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+import type { CreateIngressSchema } from './ingress-schemas.js';
 import { randomBytes } from 'node:crypto';
 import { IngressInput, type IngressClient, type IngressInfo } from 'livekit-server-sdk';
 import { NotFoundError } from '../http/errors.js';
@@ -7,7 +9,7 @@ import { callLiveKit } from '../livekit/livekit-errors.js';
 export class IngressService {
   constructor(private readonly ingress: IngressClient) {}
 
-  async create(roomName: string, req: { type: 'rtmp' | 'whip'; participantName: string; participantIdentity?: string; name?: string }): Promise<IngressInfo> {
+  async create(roomName: string, req: z.output<typeof CreateIngressSchema>): Promise<IngressInfo> {
     const input = req.type === 'whip' ? IngressInput.WHIP_INPUT : IngressInput.RTMP_INPUT;
     return callLiveKit('create the ingress (is ingress running?)', () =>
       this.ingress.createIngress(input, {

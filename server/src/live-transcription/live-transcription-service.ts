@@ -1,16 +1,14 @@
+import type { z } from 'zod';
+import type { StartLiveTranscriptionSchema } from './live-transcription-schemas.js';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ConflictError, NotFoundError, ServiceUnavailableError } from '../http/errors.js';
 import type { RoomsService } from '../rooms/rooms-service.js';
-import type { NewSegment, Segment, Transcription, TranscriptionOptions, TranscriptionsStore } from '../transcriptions/transcriptions-store.js';
+import type { NewSegment, Segment, Transcription, TranscriptionsStore } from '../transcriptions/transcriptions-store.js';
 import type { SttLiveClient } from './stt-live-client.js';
 
-/** A start request after validation. */
-export interface StartLiveTranscription {
-  language: string;
-  participants: Record<string, string>;
-  options: TranscriptionOptions;
-}
+/** A start request after validation (the request schema's output). */
+export type StartLiveTranscription = z.output<typeof StartLiveTranscriptionSchema>;
 
 /**
  * Live transcription of rooms through the stt-live sidecar. The control plane owns the state

@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+import type { TranscribeRecordingSchema } from './post-transcription-schemas.js';
 import { randomBytes } from 'node:crypto';
 import type { UnitOfWork } from '../db/unit-of-work.js';
 import type { Logger } from 'pino';
@@ -34,7 +36,7 @@ export class PostTranscriptionService {
   ) {}
 
   /** Queues a transcription of a completed recording. */
-  async transcribe(recordingId: string, req: { language: string; participants: Record<string, string> }): Promise<Transcription> {
+  async transcribe(recordingId: string, req: z.output<typeof TranscribeRecordingSchema>): Promise<Transcription> {
     if (!this.opts.configured) throw new ServiceUnavailableError('Post-call transcription is not enabled: start the stt-post profile and set STT_POST_URL', { retryAfterSeconds: 30 });
     if (!(await this.sidecar.isUp())) throw new ServiceUnavailableError('The stt-post sidecar is not running; the transcription was not queued');
     const recording = await this.recordings.get(recordingId);

@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+import type { StartRecordingSchema } from './recordings-schemas.js';
 import { randomBytes } from 'node:crypto';
 import {
   AudioCodec,
@@ -41,7 +43,7 @@ export class RecordingsService {
   ) {}
 
   /** Starts a room composite recording, or returns the one already running (`created: false`). */
-  async start(roomName: string, req: { layout?: string; audioOnly?: boolean; perParticipantAudio?: boolean }): Promise<{ recording: Recording; created: boolean }> {
+  async start(roomName: string, req: z.output<typeof StartRecordingSchema>): Promise<{ recording: Recording; created: boolean }> {
     await this.rooms.get(roomName);
     const running = await this.store.activeForRoom(roomName);
     if (running) return { recording: running, created: false };
