@@ -11,7 +11,6 @@ stdout carries only protocol lines; logs go to stderr. Exits when stdin closes.
 import argparse
 import base64
 import binascii
-import ctypes
 import json
 import logging
 import os
@@ -22,10 +21,11 @@ import time
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import numpy as np  # noqa: E402
-import ctranslate2  # noqa: E402
-from faster_whisper import WhisperModel  # noqa: E402
 from faster_whisper.tokenizer import Tokenizer  # noqa: E402
 from faster_whisper.transcribe import get_suppressed_tokens  # noqa: E402
+# Helpers both whisper workers share live in the repository's python/ folder (/app/python in the images).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python"))
+from whisper_device import load_model  # noqa: E402
 
 SAMPLE_RATE = 16_000
 MAX_FRAMES = 3000  # whisper's 30 s input, 100 mel frames a second
@@ -35,52 +35,6 @@ NO_SPEECH_THRESHOLD = 0.5  # whisper uses 0.6; base on 2 s of silence says 0.56 
 LOGPROB_THRESHOLD = -1.0
 log = logging.getLogger("whisper_worker")
 
-
-
-# What CTranslate2 loads on a GPU: CUDA 12 cuBLAS and cuDNN 9 (the `gpu` image target ships both).
-CUDA_LIBRARIES = ("libcublas.so.12", "libcudnn.so.9")
-
-
-def missing_cuda_libraries():
-    """The CUDA libraries of CUDA_LIBRARIES that the dynamic loader cannot find."""
-    missing = []
-    for name in CUDA_LIBRARIES:
-        try:
-            ctypes.CDLL(name)
-        except OSError:
-            missing.append(name)
-    return missing
-
-
-def load_model(args, warm_up):
-    """Loads the model on args.device. `auto` takes the GPU only when one is present and usable:
-    without its libraries, or when the first inference on it fails, it logs why and uses the CPU
-    (CTranslate2 itself would fail at the first transcription instead). Returns (model, device,
-    compute_type)."""
-    device = args.device
-    if device == "auto":
-        device = "cpu"
-        if ctranslate2.get_cuda_device_count() > 0:
-            missing = missing_cuda_libraries()
-            if missing:
-                log.warning("a CUDA device is present but %s cannot be loaded (use the gpu image); "
-                            "falling back to the CPU", ", ".join(missing))
-            else:
-                device = "cuda"
-
-    def load(on):
-        compute_type = args.compute_type or ("float16" if on == "cuda" else "int8")
-        model = WhisperModel(args.model_dir, device=on, compute_type=compute_type,
-                             cpu_threads=args.threads, num_workers=1)
-        warm_up(model, on)
-        return model, on, compute_type
-
-    if args.device == "auto" and device == "cuda":
-        try:
-            return load("cuda")
-        except (RuntimeError, OSError) as err:
-            log.warning("the CUDA device failed (%s); falling back to the CPU", err)
-    return load(device)
 
 
 def parse_args():
