@@ -27,6 +27,3 @@ export const STT_LIVE_PATHS = {
   session: (id: string) => STT_LIVE_ROUTES.session.replace(':id', encodeURIComponent(id)),
   speakers: (id: string) => STT_LIVE_ROUTES.speakers.replace(':id', encodeURIComponent(id)),
 } as const;
-
-/** stt-post's health endpoint (its work arrives through pg-boss, not HTTP). */
-export const STT_POST_HEALTH_PATH = '/health';

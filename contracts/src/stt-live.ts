@@ -46,10 +46,10 @@ export type LiveSessionInfo = z.infer<typeof LiveSessionInfoSchema>;
 /** GET /sessions (control plane → stt-live). */
 export const LiveSessionListSchema = z.object({ sessions: z.array(LiveSessionInfoSchema) });
 
-/** POST …/:id/segments (stt-live → control plane): final segments, in order. */
-export const LiveSegmentsCallbackSchema = z.object({ segments: z.array(LiveSegmentSchema).max(500) });
 /** Most segments in one callback. */
 export const MAX_LIVE_SEGMENTS_PER_CALLBACK = 500;
+/** POST …/:id/segments (stt-live → control plane): final segments, in order. */
+export const LiveSegmentsCallbackSchema = z.object({ segments: z.array(LiveSegmentSchema).max(MAX_LIVE_SEGMENTS_PER_CALLBACK) });
 
 /** POST …/:id/ended (stt-live → control plane): the session ended without a stop (room closed, engine died). */
 export const LiveSessionEndedCallbackSchema = z.object({ status: z.enum(['stopped', 'failed']), reason: z.string().min(1).max(2000) });

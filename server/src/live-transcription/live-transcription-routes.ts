@@ -20,8 +20,6 @@ import type { LiveTranscriptionService } from './live-transcription-service.js';
 import type { LiveTranscriptionStatus } from '../transcriptions/transcriptions-store.js';
 import { z } from 'zod';
 
-/** Base path of the endpoints only sidecars call. */
-
 /** Live transcription of a room (stt-live), and the internal callbacks the sidecar sends segments to. */
 export function registerLiveTranscriptionRoutes(ctx: RouteContext, live: LiveTranscriptionService, opts: { internalSecret: string }): void {
   defineRoute(ctx, {

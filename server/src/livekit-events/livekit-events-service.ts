@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { WebhookEvent } from 'livekit-server-sdk';
 import type { UnitOfWork } from '../db/unit-of-work.js';
 import { applyEgressInfo } from '../recordings/egress-status.js';
@@ -15,8 +14,6 @@ export interface LiveKitEventStores {
   recordings: RecordingsStore;
   tracks: RecordingTracksStore;
 }
-
-const deliveryId = () => `dl_${randomBytes(9).toString('base64url')}`;
 
 /**
  * Takes in livekit-server's webhook events. Storing the event (which is what makes a retry a
@@ -42,7 +39,7 @@ export class LiveKitEventsService {
         delete data.event;
         delete data.id;
         delete data.createdAt;
-        queued = await s.outbox.enqueue({ id: event.id, type, body: { id: event.id, type, createdAt: created.toISOString(), data } }, deliveryId);
+        queued = await s.outbox.enqueue({ id: event.id, type, body: { id: event.id, type, createdAt: created.toISOString(), data } });
       }
       if (event.egressInfo && event.event.startsWith('egress_')) await applyEgressInfo(s, event.egressInfo);
       return { isNew: true, queued };

@@ -48,6 +48,11 @@ export async function applyEgressInfo(
     await stores.recordings.update(recording.id, patch);
     return 'recording';
   }
-  const track = await stores.tracks.update(info.egressId, { status: patch.status!, startedAt: patch.startedAt, endedAt: patch.endedAt, failureReason: patch.failureReason ?? undefined });
-  return track ? 'track' : undefined;
+  return (await stores.tracks.update(info.egressId, trackPatchFromEgress(info))) ? 'track' : undefined;
+}
+
+/** What an egress report tells us about a participant track it records. */
+export function trackPatchFromEgress(info: EgressInfo): Parameters<RecordingTracksStore['update']>[1] {
+  const p = patchFromEgress(info);
+  return { status: p.status!, startedAt: p.startedAt, endedAt: p.endedAt, failureReason: p.failureReason ?? undefined };
 }

@@ -2,7 +2,7 @@ import { DirectFileOutput, S3Upload, TrackType, type EgressClient, type EgressIn
 import type { Logger } from 'pino';
 import { callLiveKit } from '../livekit/livekit-errors.js';
 import type { S3Options } from '../storage/s3-storage.js';
-import { patchFromEgress } from './egress-status.js';
+import { trackPatchFromEgress } from './egress-status.js';
 import type { RecordingTrack, RecordingTracksStore } from './recording-tracks-store.js';
 
 /**
@@ -62,8 +62,7 @@ export class ParticipantAudioRecorder {
 
   /** Applies an egress report to its track; false when the egress is not a participant track. */
   private async apply(info: EgressInfo): Promise<boolean> {
-    const p = patchFromEgress(info);
-    return this.store.update(info.egressId, { status: p.status!, startedAt: p.startedAt, endedAt: p.endedAt, failureReason: p.failureReason ?? undefined });
+    return this.store.update(info.egressId, trackPatchFromEgress(info));
   }
 
   /** The recording's tracks, those egress may still be working on brought up to date (webhooks may be missed). */

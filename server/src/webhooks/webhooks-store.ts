@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { EventFilter, EventType } from '../livekit-events/event-catalogue.js';
+
+const randomId = (prefix: string) => `${prefix}_${randomBytes(9).toString('base64url')}`;
 import type { Knex } from 'knex';
 
 /** A registered webhook. */
@@ -115,12 +117,15 @@ export class WebhooksStore {
     await this.db.raw('NOTIFY rtcstack_webhook_deliveries');
   }
 
-  /** Queues one delivery per enabled webhook subscribed to the event, inside the caller's transaction. */
-  async enqueue(event: { id: string; type: string; body: Record<string, unknown> }, newId: () => string, trx: Knex = this.db): Promise<number> {
-    const hooks = await trx('webhooks').where({ enabled: true }).andWhere((q) => q.whereRaw('? = ANY(events)', [event.type]).orWhereRaw(`'*' = ANY(events)`));
+  /**
+   * Queues one delivery per enabled webhook subscribed to the event. Call it on a store bound to
+   * the transaction that records the event (UnitOfWork), so both commit together.
+   */
+  async enqueue(event: { id: string; type: string; body: Record<string, unknown> }): Promise<number> {
+    const hooks = await this.db('webhooks').where({ enabled: true }).andWhere((q) => q.whereRaw('? = ANY(events)', [event.type]).orWhereRaw(`'*' = ANY(events)`));
     if (hooks.length === 0) return 0;
-    const rows = hooks.map((h: Row) => ({ id: newId(), webhook_id: h.id, event_id: event.id, event_type: event.type, body: event.body }));
-    const inserted = await trx('webhook_deliveries').insert(rows).onConflict(['webhook_id', 'event_id']).ignore().returning('id');
+    const rows = hooks.map((h: Row) => ({ id: randomId('dl'), webhook_id: h.id, event_id: event.id, event_type: event.type, body: event.body }));
+    const inserted = await this.db('webhook_deliveries').insert(rows).onConflict(['webhook_id', 'event_id']).ignore().returning('id');
     return inserted.length;
   }
 
@@ -130,9 +135,9 @@ export class WebhooksStore {
    * (UnitOfWork), so both commit together; wake the delivery workers after the commit.
    */
   async publish(event: { type: EventType; data: Record<string, unknown> }): Promise<number> {
-    const eventId = `ev_${randomBytes(9).toString('base64url')}`;
+    const eventId = randomId('ev');
     const body = { id: eventId, type: event.type, createdAt: new Date().toISOString(), data: event.data };
-    return this.enqueue({ id: eventId, type: event.type, body }, () => `dl_${randomBytes(9).toString('base64url')}`);
+    return this.enqueue({ id: eventId, type: event.type, body });
   }
 
   /**
