@@ -10,7 +10,7 @@ import { createDatabase, pingDatabase } from './db/knex.js';
 import { registerHealthRoutes } from './health/health-routes.js';
 import { HealthService } from './health/health-service.js';
 import { SidecarProbe } from './health/sidecar-probe.js';
-import { apiKeyGuard } from './http/auth.js';
+import { keyAuthenticator } from './http/auth.js';
 import { requestLogger } from './http/logging.js';
 import { buildOpenApiDocument, createApiRegistry } from './http/openapi.js';
 import { notFoundHandler, problemHandler, requireJsonBody } from './http/problem-middleware.js';
@@ -180,12 +180,12 @@ export function createApp(deps: AppDeps, services: ReturnType<typeof createServi
   const router = express.Router({ strict: false });
   const registry = createApiRegistry();
   // Under NODE_ENV=test every JSON response is checked against its schema (a mismatch is a 500 there).
-  const ctx: RouteContext = { router, registry, requireApiKey: apiKeyGuard(config.apiSecret), validateResponses: config.env === 'test' };
+  const ctx: RouteContext = { router, registry, authenticate: keyAuthenticator(config.apiSecret, async () => undefined), validateResponses: config.env === 'test' };
 
   registerHealthRoutes(ctx, health);
   registerTokenRoutes(ctx, tokens);
   registerRoomRoutes(ctx, rooms);
-  registerParticipantRoutes(ctx, participants, { apiSecret: config.apiSecret, tokens });
+  registerParticipantRoutes(ctx, participants, { tokens });
   registerAuditRoutes(ctx, audit);
   registerRecordingRoutes(ctx, recordings);
   registerIngressRoutes(ctx, ingress);

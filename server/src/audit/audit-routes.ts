@@ -37,6 +37,7 @@ export function registerAuditRoutes(ctx: RouteContext, audit: AuditService): voi
     path: '/v1/audit',
     summary: 'Moderation and room actions taken through the API, newest first',
     tag: 'Audit',
+    scope: 'audit:read',
     query: AuditQuerySchema,
     responses: { 200: { description: 'A page of audit entries', schema: AuditListSchema } },
     handler: async ({ query }, _req, res) => {

@@ -54,8 +54,15 @@ export class UnauthorizedError extends HttpError {
 
 /** 403: the caller is known but may not do this. */
 export class ForbiddenError extends HttpError {
-  constructor(detail: string) {
-    super(403, 'forbidden', 'Forbidden', detail);
+  constructor(detail: string, extra?: Record<string, unknown>) {
+    super(403, 'forbidden', 'Forbidden', detail, extra);
+  }
+}
+
+/** 403 for a key without the scope an operation needs; the problem names it in `requiredScope`. */
+export class MissingScopeError extends HttpError {
+  constructor(readonly requiredScope: string) {
+    super(403, 'missing-scope', 'Missing Scope', `This API key lacks the scope ${requiredScope}`, { requiredScope });
   }
 }
 

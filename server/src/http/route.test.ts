@@ -11,7 +11,7 @@ const ThingSchema = z.object({ id: z.string(), size: z.number().int() });
 /** An app with one route whose handler answers `body`, with or without response validation. */
 function appAnswering(body: unknown, validateResponses: boolean) {
   const router = express.Router();
-  const ctx: RouteContext = { router, registry: createApiRegistry(), requireApiKey: (_req, _res, next) => next(), validateResponses };
+  const ctx: RouteContext = { router, registry: createApiRegistry(), authenticate: async () => undefined, validateResponses };
   defineRoute(ctx, {
     method: 'get',
     path: '/thing',

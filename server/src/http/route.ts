@@ -3,11 +3,16 @@ import type { NextFunction, Request, RequestHandler, Response, Router } from 'ex
 import { z, type ZodType } from 'zod';
 import { ValidationError, type FieldError } from './errors.js';
 import { ProblemSchema } from './schemas.js';
+import { apiKeyGuard, scopeGuard, type Authenticator } from './auth.js';
+import type { Scope } from './scopes.js';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 type AnyObject = z.ZodObject<z.ZodRawShape>;
 
-/** How a route authenticates: the shared API key, none at all, or a custom guard. */
+/**
+ * How a route authenticates: an API key (holding the route's `scope`), none at all, or a custom
+ * guard. A custom guard that admits API keys sets `req.principal` itself (see `RouteContext.authenticate`).
+ */
 export type RouteAuth = 'apiKey' | 'public' | { guard: RequestHandler; security: RouteConfig['security'] };
 
 /** One response a route may give: its description and, unless it has no body, its schema. */
@@ -43,6 +48,8 @@ export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends Z
   description?: string;
   tag: string;
   auth?: RouteAuth;
+  /** The scope an API key needs for this operation; required unless `auth` is 'public' or internal. */
+  scope?: Scope;
   params?: P;
   query?: Q;
   body?: B;
@@ -57,7 +64,15 @@ export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends Z
 export interface RouteContext {
   router: Router;
   registry: OpenAPIRegistry;
-  requireApiKey: RequestHandler;
+  /** Turns an X-API-Key value into its principal (API_SECRET or a stored key). */
+  authenticate: Authenticator;
+  /**
+   * Runs after authentication on every route a principal calls (rate limits, idempotency, usage),
+   * in order. Routes with a custom guard get them too once the guard has set `req.principal`.
+   */
+  afterAuth?: RequestHandler[];
+  /** The guard built from `authenticate`, shared by every route (set on first use). */
+  apiKeyGuard?: RequestHandler;
   /** Check every JSON response against its schema (NODE_ENV=test): a mismatch throws instead of being sent. */
   validateResponses?: boolean;
 }
@@ -65,7 +80,7 @@ export interface RouteContext {
 const ERROR_TITLES: Record<number, string> = {
   400: 'Invalid request (malformed JSON or a field that fails validation)',
   401: 'Missing or invalid credentials',
-  403: 'Not allowed for this caller',
+  403: 'Not allowed for this caller (for an API key: it lacks the scope the operation requires)',
   404: 'Not found',
   409: 'Conflicts with the current state',
   413: 'Body too large',
@@ -80,8 +95,10 @@ export function defineRoute<P extends AnyObject = AnyObject, Q extends AnyObject
   spec: RouteSpec<P, Q, B, R>,
 ): void {
   const auth = spec.auth ?? 'apiKey';
+  if (auth === 'apiKey' && !spec.scope) throw new Error(`${spec.method.toUpperCase()} ${spec.path} needs a scope`);
   const errorStatuses = new Set<number>([...(spec.errors ?? []), 503]);
   if (auth !== 'public') errorStatuses.add(401);
+  if (spec.scope) errorStatuses.add(403);
   if (spec.params || spec.query || spec.body) errorStatuses.add(400);
   if (spec.body) {
     errorStatuses.add(413);
@@ -105,9 +122,10 @@ export function defineRoute<P extends AnyObject = AnyObject, Q extends AnyObject
     method: spec.method,
     path: spec.path.replace(/:(\w+)/g, '{$1}'),
     summary: spec.summary,
-    description: spec.description,
+    description: spec.scope ? `${spec.description ? `${spec.description}\n\n` : ''}Requires the scope \`${spec.scope}\`.` : spec.description,
     tags: [spec.tag],
-    security: auth === 'public' ? [] : auth === 'apiKey' ? [{ apiKey: [] }] : auth.security,
+    security: auth === 'public' ? [] : auth === 'apiKey' ? [{ apiKey: [spec.scope!] }] : auth.security,
+    ...(spec.scope ? { 'x-required-scope': spec.scope } : {}),
     request: {
       params: spec.params,
       query: spec.query,
@@ -117,7 +135,9 @@ export function defineRoute<P extends AnyObject = AnyObject, Q extends AnyObject
     responses,
   });
 
-  const guards: RequestHandler[] = auth === 'public' ? [] : auth === 'apiKey' ? [ctx.requireApiKey] : [auth.guard];
+  const guards: RequestHandler[] =
+    auth === 'public' ? [] : auth === 'apiKey' ? [ctx.apiKeyGuard ??= apiKeyGuard(ctx.authenticate), scopeGuard(spec.scope!)] : [auth.guard];
+  if (auth !== 'public' && ctx.afterAuth) guards.push(...ctx.afterAuth);
   const handle = async (req: Request, res: Response, next: NextFunction) => {
     try {
       const errors: FieldError[] = [];

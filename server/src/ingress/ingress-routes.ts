@@ -16,6 +16,7 @@ export function registerIngressRoutes(ctx: RouteContext, ingress: IngressService
     summary: 'Create an RTMP or WHIP ingress endpoint',
     description: 'For OBS: RTMP server = `url`, stream key = `streamKey`. For WHIP: POST an SDP offer to `url` with the stream key as bearer token. 503 when ingress is not running.',
     tag: 'Ingress',
+    scope: 'ingress:write',
     params: RoomParamsSchema,
     body: CreateIngressSchema,
     errors: [502],
@@ -30,6 +31,7 @@ export function registerIngressRoutes(ctx: RouteContext, ingress: IngressService
     path: '/v1/rooms/:roomId/ingress',
     summary: 'List the ingress endpoints of a room',
     tag: 'Ingress',
+    scope: 'ingress:read',
     params: RoomParamsSchema,
     responses: { 200: { description: 'IngressInfo objects', schema: IngressListSchema } },
     handler: async ({ params }, _req, res) => {
@@ -42,6 +44,7 @@ export function registerIngressRoutes(ctx: RouteContext, ingress: IngressService
     path: '/v1/rooms/:roomId/ingress/:ingressId',
     summary: 'Delete an ingress endpoint',
     tag: 'Ingress',
+    scope: 'ingress:write',
     params: IngressParamsSchema,
     errors: [404],
     responses: { 204: { description: 'Deleted' } },

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { RequestHandler } from 'express';
-import { hasValidApiKey } from '../http/auth.js';
-import { ForbiddenError, UnauthorizedError } from '../http/errors.js';
+import type { Authenticator } from '../http/auth.js';
+import { grants } from '../http/scopes.js';
+import { ForbiddenError, MissingScopeError, UnauthorizedError } from '../http/errors.js';
 import { defineRoute, type RouteContext } from '../http/route.js';
 import { RoomParamsSchema } from '../rooms/rooms-schemas.js';
 import type { TokensService } from '../tokens/tokens-service.js';
@@ -14,7 +15,7 @@ import type { ParticipantsService } from './participants-service.js';
 export function registerParticipantRoutes(
   ctx: RouteContext,
   participants: ParticipantsService,
-  deps: { apiSecret: string; tokens: TokensService },
+  deps: { tokens: TokensService },
 ): void {
   defineRoute(ctx, {
     method: 'get',
@@ -23,6 +24,7 @@ export function registerParticipantRoutes(
     description:
       "Hidden participants (rtcstack's transcriber, egress's recorder) are left out, as the people in the room never see them either; `includeHidden=true` lists them too.",
     tag: 'Participants',
+    scope: 'rooms:read',
     params: RoomParamsSchema,
     query: z.object({ includeHidden: z.enum(['true', 'false']).default('false').openapi({ description: 'Also list hidden participants' }) }),
     errors: [404],
@@ -39,6 +41,7 @@ export function registerParticipantRoutes(
     path: '/v1/rooms/:roomId/participants/:participantId',
     summary: 'Remove (kick) a participant',
     tag: 'Participants',
+    scope: 'rooms:write',
     params: ParticipantParamsSchema,
     errors: [404],
     responses: { 204: { description: 'Removed' } },
@@ -55,7 +58,8 @@ export function registerParticipantRoutes(
     description:
       'Callable with X-API-Key, or by a host or moderator of the same room with their own participant token as `Authorization: Bearer <token>` (the role table\'s "Mute others").',
     tag: 'Participants',
-    auth: { guard: muteGuard(deps), security: [{ apiKey: [] }, { participantToken: [] }] },
+    scope: 'rooms:write',
+    auth: { guard: muteGuard({ ...deps, authenticate: ctx.authenticate }), security: [{ apiKey: ['rooms:write'] }, { participantToken: [] }] },
     params: ParticipantParamsSchema,
     body: MuteRequestSchema,
     errors: [403, 404],
@@ -69,9 +73,16 @@ export function registerParticipantRoutes(
 }
 
 /** Admits the API key, or a participant token whose role may mute others in this very room. */
-function muteGuard(deps: { apiSecret: string; tokens: TokensService }): RequestHandler {
+function muteGuard(deps: { authenticate: Authenticator; tokens: TokensService }): RequestHandler {
   return async (req, res, next) => {
-    if (hasValidApiKey(req.get('x-api-key'), deps.apiSecret)) return next();
+    const apiKey = req.get('x-api-key');
+    if (apiKey) {
+      const principal = await deps.authenticate(apiKey);
+      if (!principal) return next(new UnauthorizedError('Invalid, revoked or expired X-API-Key'));
+      if (!grants(principal.scopes, 'rooms:write')) return next(new MissingScopeError('rooms:write'));
+      req.principal = principal;
+      return next();
+    }
     const bearer = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '')?.[1];
     if (!bearer) return next(new UnauthorizedError('Send X-API-Key, or a host or moderator token as Authorization: Bearer'));
     const who = await deps.tokens.verify(bearer);

@@ -52,6 +52,7 @@ export function registerPostTranscriptionRoutes(ctx: RouteContext, post: PostTra
     description:
       'Transcribes a completed recording with whisper in the stt-post sidecar. A recording made with `perParticipantAudio` is transcribed track by track, so every segment has its speaker. 409 while one is already queued or running for the recording; 503 when stt-post is not running.',
     tag: 'Transcription (Post-call)',
+    scope: 'transcriptions:write',
     params: RecordingIdParamsSchema,
     body: TranscribeRecordingSchema,
     errors: [404, 409],
@@ -67,6 +68,7 @@ export function registerPostTranscriptionRoutes(ctx: RouteContext, post: PostTra
     path: '/v1/transcriptions',
     summary: 'List all post-call transcriptions',
     tag: 'Transcription (Post-call)',
+    scope: 'transcriptions:read',
     query: PostTranscriptionListQuerySchema,
     responses: { 200: { description: 'A page of transcriptions, newest first', schema: PostTranscriptionListSchema } },
     handler: async ({ query }, _req, res) => {
@@ -81,6 +83,7 @@ export function registerPostTranscriptionRoutes(ctx: RouteContext, post: PostTra
     summary: 'Get a single transcription by ID',
     description: 'Status queued → processing (with `progress`) → completed | failed (with `failureReason`). `format=text|vtt|srt` exports the transcript.',
     tag: 'Transcription (Post-call)',
+    scope: 'transcriptions:read',
     params: TranscriptionIdParamsSchema,
     query: PostTranscriptionQuerySchema,
     errors: [404],
@@ -104,6 +107,7 @@ export function registerPostTranscriptionRoutes(ctx: RouteContext, post: PostTra
     path: '/v1/transcriptions/:transcriptionId',
     summary: 'Delete a transcription and all its segments',
     tag: 'Transcription (Post-call)',
+    scope: 'transcriptions:write',
     params: TranscriptionIdParamsSchema,
     errors: [404],
     responses: { 204: { description: 'Deleted' } },

@@ -11,6 +11,7 @@ export function registerRoomRoutes(ctx: RouteContext, rooms: RoomsService): void
     summary: 'Create a room',
     description: 'Idempotent: creating a room that already exists returns it with 200 instead of 201.',
     tag: 'Rooms',
+    scope: 'rooms:write',
     body: CreateRoomSchema,
     responses: {
       201: { description: 'The new LiveKit Room object', schema: RoomSchema },
@@ -27,6 +28,7 @@ export function registerRoomRoutes(ctx: RouteContext, rooms: RoomsService): void
     path: '/v1/rooms',
     summary: 'List all active rooms',
     tag: 'Rooms',
+    scope: 'rooms:read',
     responses: { 200: { description: 'Active rooms', schema: RoomListSchema } },
     handler: async (_input, _req, res) => {
       res.json({ rooms: (await rooms.list()).map(roomToJson) });
@@ -38,6 +40,7 @@ export function registerRoomRoutes(ctx: RouteContext, rooms: RoomsService): void
     path: '/v1/rooms/:roomId',
     summary: 'Get a single room',
     tag: 'Rooms',
+    scope: 'rooms:read',
     params: RoomParamsSchema,
     errors: [404],
     responses: { 200: { description: 'The LiveKit Room object', schema: RoomSchema } },
@@ -52,6 +55,7 @@ export function registerRoomRoutes(ctx: RouteContext, rooms: RoomsService): void
     summary: 'Close and delete a room',
     description: 'Disconnects every participant. Recorded in the audit log.',
     tag: 'Rooms',
+    scope: 'rooms:write',
     params: RoomParamsSchema,
     errors: [404],
     responses: { 204: { description: 'Deleted' } },

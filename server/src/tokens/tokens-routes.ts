@@ -14,6 +14,7 @@ export function registerTokenRoutes(ctx: RouteContext, tokens: TokensService): v
       path,
       summary,
       tag: 'Token',
+      scope: 'tokens:create',
       body: TokenRequestSchema,
       responses: { 200: { description: 'The token, the URL to connect to and when the token expires', schema: TokenResponseSchema } },
       handler: async ({ body }, _req, res) => {
