@@ -103,6 +103,8 @@ load_env() {
 native_server_env() {
   export DATABASE_URL=${DATABASE_URL:-postgres://rtcstack:${POSTGRES_PASSWORD}@127.0.0.1:${POSTGRES_PORT}/rtcstack}
   export LIVEKIT_URL=${LIVEKIT_URL:-http://127.0.0.1:${LIVEKIT_PORT}}
+  # The control plane's shared counters (rate limits) and cross-replica fan-out live in the same Redis as LiveKit's.
+  export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:${REDIS_PORT}}
   # The public URLs in .env are compose's (Caddy, https/wss): natively clients reach loopback.
   export LIVEKIT_PUBLIC_URL=ws://127.0.0.1:${LIVEKIT_PORT}
   export S3_PUBLIC_ENDPOINT=http://127.0.0.1:${MINIO_PORT}

@@ -34,6 +34,7 @@ const envSchema = z.object({
   API_SECRET: secret('API_SECRET', 16),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }),
   DATABASE_POOL_MAX: positiveInt.default(10),
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// URL' }).default('redis://127.0.0.1:6379'),
   LIVEKIT_URL: httpUrl,
   LIVEKIT_PUBLIC_URL: wsUrl.optional(),
   LIVEKIT_API_KEY: z.string().min(1, 'LIVEKIT_API_KEY is required'),
@@ -88,6 +89,8 @@ export interface Config {
   readonly logLevel: string;
   readonly apiSecret: string;
   readonly database: { readonly url: string; readonly poolMax: number };
+  /** Shared by every replica: rate-limit counters and live-event fan-out. Down means degraded, not dead. */
+  readonly redis: { readonly url: string };
   readonly livekit: { readonly url: string; readonly publicUrl: string; readonly apiKey: string; readonly apiSecret: string };
   readonly tokenTtlSeconds: number;
   readonly upstreamTimeoutMs: number;
@@ -150,6 +153,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     apiSecret: e.API_SECRET,
     database: { url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX },
+    redis: { url: e.REDIS_URL },
     livekit: {
       url: e.LIVEKIT_URL.replace(/\/$/, ''),
       publicUrl: e.LIVEKIT_PUBLIC_URL ?? e.LIVEKIT_URL.replace(/^http/, 'ws').replace(/\/$/, ''),

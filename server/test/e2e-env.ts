@@ -31,7 +31,7 @@ export function e2eEnv(env: Record<string, string | undefined> = process.env): E
     livekitApiSecret: env.LIVEKIT_API_SECRET!,
     apiSecret: env.API_SECRET!,
     passthrough: Object.fromEntries(
-      Object.entries(env).filter((e): e is [string, string] => /^(S3_|RECORDING_|STT_INTERNAL_SECRET$)/.test(e[0]) && e[1] !== undefined),
+      Object.entries(env).filter((e): e is [string, string] => /^(S3_|RECORDING_|REDIS_URL$|STT_INTERNAL_SECRET$)/.test(e[0]) && e[1] !== undefined),
     ),
   };
 }
