@@ -6,6 +6,8 @@ export interface Principal {
   prefix: string;
   name: string;
   scopes: string[];
+  /** This key's own rate limit (requests per minute); undefined means the configured default. */
+  rateLimitPerMinute?: number;
   /** True for API_SECRET, which holds every scope and cannot be revoked through the API. */
   bootstrap: boolean;
 }
