@@ -25,3 +25,12 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   const msg = e.message ?? '';
   return /Connection terminated|Query read timeout|connection timeout|timeout exceeded when trying to connect/i.test(msg);
 }
+
+/**
+ * True when Postgres refused a value that cannot be stored as text: a NUL character (U+0000), in
+ * text or in JSON. That is bad input (400), not a server fault.
+ */
+export function isUnstorableText(err: unknown): boolean {
+  const code = (err as { code?: string } | null)?.code;
+  return code === '22021' || code === '22P05'; // character_not_in_repertoire, untranslatable_character
+}

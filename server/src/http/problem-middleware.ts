@@ -7,7 +7,7 @@ import {
   ServiceUnavailableError,
   UnsupportedMediaTypeError,
 } from './errors.js';
-import { isDatabaseUnavailable } from '../db/db-errors.js';
+import { isDatabaseUnavailable, isUnstorableText } from '../db/db-errors.js';
 
 /** Turns an unmatched route into a 404 problem. */
 export const notFoundHandler: RequestHandler = (req, _res, next) => {
@@ -37,6 +37,9 @@ export function toHttpError(err: unknown): HttpError | undefined {
       return new UnsupportedMediaTypeError(e.message ?? 'Unsupported body encoding');
     case 'request.aborted':
       return new BadRequestError('Request aborted by the client');
+  }
+  if (isUnstorableText(err)) {
+    return new BadRequestError('Text may not contain the NUL character (U+0000)');
   }
   if (isDatabaseUnavailable(err)) {
     return new ServiceUnavailableError('Postgres is unavailable or too slow to answer; retry shortly', { cause: err });
