@@ -25,15 +25,25 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/** Options of createTestApp. */
+export interface TestAppOptions {
+  /** Attach to this TestApp's database instead of cloning a new one: a second replica of the same deployment. Close it before the TestApp it shares with. */
+  replicaOf?: TestApp;
+}
+
 /** Creates a TestApp; `env` overrides any configuration variable (e.g. to point at a dead dependency). */
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(env: Record<string, string> = {}, opts: TestAppOptions = {}): Promise<TestApp> {
   const stack = e2eEnv();
-  const dbName = `rtcstack_e2e_${randomBytes(6).toString('hex')}`;
-  const admin = knexFactory({ client: 'pg', connection: withDatabase(stack.databaseUrl, 'postgres') });
-  try {
-    await admin.raw(`CREATE DATABASE ${dbName} TEMPLATE ${TEMPLATE_DB}`);
-  } finally {
-    await admin.destroy();
+  // A replica shares its primary's database, which the primary alone creates and drops.
+  const ownsDatabase = opts.replicaOf === undefined;
+  const dbName = ownsDatabase ? `rtcstack_e2e_${randomBytes(6).toString('hex')}` : new URL(opts.replicaOf!.config.database.url).pathname.slice(1);
+  if (ownsDatabase) {
+    const admin = knexFactory({ client: 'pg', connection: withDatabase(stack.databaseUrl, 'postgres') });
+    try {
+      await admin.raw(`CREATE DATABASE ${dbName} TEMPLATE ${TEMPLATE_DB}`);
+    } finally {
+      await admin.destroy();
+    }
   }
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -66,6 +76,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
       await services.liveTranscriptionMonitor.stop();
       await services.transcriptionQueue.stop();
       await deps.db.destroy();
+      if (!ownsDatabase) return;
       const dropper = knexFactory({ client: 'pg', connection: withDatabase(stack.databaseUrl, 'postgres') });
       try {
         await dropper.raw(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
