@@ -5,6 +5,7 @@ import * as createLiveKitEvents from './20261123180000_create_livekit_events.js'
 import * as createWebhooks from './20261123190000_create_webhooks.js';
 import * as createTranscriptions from './20261123200000_create_transcriptions.js';
 import * as createRecordingTracks from './20261123210000_create_recording_tracks.js';
+import * as createApiKeys from './20261201100000_create_api_keys.js';
 
 /** Every migration by its timestamped name. Add new ones here; never edit one that has landed. */
 export const migrations: Record<string, Knex.Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261123190000_create_webhooks': createWebhooks,
   '20261123200000_create_transcriptions': createTranscriptions,
   '20261123210000_create_recording_tracks': createRecordingTracks,
+  '20261201100000_create_api_keys': createApiKeys,
 };
