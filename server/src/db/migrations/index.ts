@@ -6,6 +6,7 @@ import * as createWebhooks from './20261123190000_create_webhooks.js';
 import * as createTranscriptions from './20261123200000_create_transcriptions.js';
 import * as createRecordingTracks from './20261123210000_create_recording_tracks.js';
 import * as createApiKeys from './20261201100000_create_api_keys.js';
+import * as createIdempotencyKeys from './20261201110000_create_idempotency_keys.js';
 
 /** Every migration by its timestamped name. Add new ones here; never edit one that has landed. */
 export const migrations: Record<string, Knex.Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261123200000_create_transcriptions': createTranscriptions,
   '20261123210000_create_recording_tracks': createRecordingTracks,
   '20261201100000_create_api_keys': createApiKeys,
+  '20261201110000_create_idempotency_keys': createIdempotencyKeys,
 };
