@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { legacyPageRequest } from '../http/pagination.js';
 import { defineRoute, type RouteContext } from '../http/route.js';
 import { RoomParamsSchema } from '../rooms/rooms-schemas.js';
 import type { Recording } from './recordings-store.js';
@@ -97,13 +98,17 @@ export function registerRecordingRoutes(ctx: RouteContext, recordings: Recording
     method: 'get',
     path: '/v1/recordings',
     summary: 'List recordings, newest first',
+    description:
+      'Pages by cursor: pass `limit`, then each answer\'s `nextCursor` as `cursor` until it is null. `page`/`pageSize` still work (deprecated: an offset shifts when a recording starts while you page); they answer `nextCursor` too, so a client can switch over.',
     tag: 'Recordings',
     scope: 'recordings:read',
     query: RecordingListQuerySchema,
     responses: { 200: { description: 'A page of recordings', schema: RecordingListSchema } },
     handler: async ({ query }, _req, res) => {
-      const { items, total } = await recordings.list({ roomName: query.roomId, status: query.status, page: query.page, pageSize: query.pageSize });
-      res.json({ recordings: items.map(recordingToJson), total, page: query.page, pageSize: query.pageSize });
+      const page = legacyPageRequest(query);
+      const { items, total, nextCursor } = await recordings.list({ roomName: query.roomId, status: query.status }, page);
+      const legacy = page.mode === 'page' ? { page: page.page, pageSize: page.pageSize } : {};
+      res.json({ recordings: items.map(recordingToJson), total, ...legacy, nextCursor });
     },
   });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LegacyPageQueryShape, LegacyPageResponseShape } from '../http/pagination.js';
 import { IsoDateSchema, NameSchema } from '../http/schemas.js';
 import { RECORDING_STATUSES } from './recordings-store.js';
 
@@ -75,13 +76,12 @@ export const RecordingStateSchema = z
 export const RecordingListQuerySchema = z.object({
   roomId: NameSchema.optional(),
   status: RecordingStatusSchema.optional(),
-  page: z.coerce.number().int().min(1).default(1),
-  pageSize: z.coerce.number().int().min(1).max(100).default(20),
+  ...LegacyPageQueryShape,
 });
 
 /** Response of GET /v1/recordings. */
 export const RecordingListSchema = z
-  .object({ recordings: z.array(RecordingSchema), total: z.number().int(), page: z.number().int(), pageSize: z.number().int() })
+  .object({ recordings: z.array(RecordingSchema), ...LegacyPageResponseShape })
   .openapi('RecordingList');
 
 /** Path parameters naming a recording. */

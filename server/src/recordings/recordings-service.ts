@@ -14,6 +14,7 @@ import {
 import type { Logger } from 'pino';
 import type { AuditService } from '../audit/audit-service.js';
 import { ConflictError, NotFoundError, ServiceUnavailableError } from '../http/errors.js';
+import { createdAtWindow, pageOf, type Page, type PageRequest } from '../http/pagination.js';
 import { callLiveKit } from '../livekit/livekit-errors.js';
 import type { Actor, RoomsService } from '../rooms/rooms-service.js';
 import type { S3Options, S3Storage } from '../storage/s3-storage.js';
@@ -110,8 +111,11 @@ export class RecordingsService {
     return this.refresh(r);
   }
 
-  async list(f: { roomName?: string; status?: RecordingStatus; page: number; pageSize: number }) {
-    return this.store.list({ roomName: f.roomName, status: f.status, limit: f.pageSize, offset: (f.page - 1) * f.pageSize });
+  /** Newest first, filtered; a page after the cursor (or, deprecated, at an offset), and the total. */
+  async list(f: { roomName?: string; status?: RecordingStatus }, req: PageRequest & { offset?: number }): Promise<Page<Recording> & { total: number }> {
+    const { rows, total } = await this.store.list(f, createdAtWindow(req, 'rec'));
+    const page = pageOf(rows, req.limit, (r) => r.position);
+    return { items: page.items.map((r) => r.item), nextCursor: page.nextCursor, total };
   }
 
   /** A short-lived URL that downloads the file. */

@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import { createdAtPositionOf, keysetByCreatedAt } from '../db/keyset.js';
+import type { CreatedAtPosition, CreatedAtWindow } from '../http/pagination.js';
 
 /** Where a recording is in its life (the one declaration; the API schema takes it from here). */
 export const RECORDING_STATUSES = ['starting', 'recording', 'stopping', 'completed', 'failed', 'aborted'] as const;
@@ -86,16 +88,19 @@ export class RecordingsStore {
     return rows.map(toRecording);
   }
 
-  /** Newest first, filtered, offset-paginated; returns the page and the total. */
-  async list(f: { roomName?: string; status?: RecordingStatus; limit: number; offset: number }): Promise<{ items: Recording[]; total: number }> {
+  /**
+   * Newest first, filtered: the window's rows (with their keyset positions) and how many match the
+   * filters in all.
+   */
+  async list(f: { roomName?: string; status?: RecordingStatus }, w: CreatedAtWindow): Promise<{ rows: Array<{ item: Recording; position: CreatedAtPosition }>; total: number }> {
     const q = this.db<RecordingRow>('recordings');
     if (f.roomName) q.where('room_name', f.roomName);
     if (f.status) q.where('status', f.status);
     const [rows, count] = await Promise.all([
-      q.clone().orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(f.limit).offset(f.offset),
+      keysetByCreatedAt(this.db, q.clone().select('recordings.*'), 'recordings', 'desc', w),
       q.clone().count<{ count: string }[]>({ count: '*' }),
     ]);
-    return { items: rows.map(toRecording), total: Number(count[0]?.count ?? 0) };
+    return { rows: rows.map((r: RecordingRow) => ({ item: toRecording(r), position: createdAtPositionOf(r as never) })), total: Number(count[0]?.count ?? 0) };
   }
 
   /** Applies a patch unless the row is already terminal (events may arrive late or twice). */

@@ -1,0 +1,122 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../test/test-app.js';
+import { RecordingListSchema } from '../recordings/recordings-schemas.js';
+import { encodeCursor, MAX_PAGE_LIMIT } from './pagination.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp({ WEBHOOK_ALLOW_PRIVATE: 'true' });
+});
+afterAll(async () => {
+  await t.close();
+});
+
+const id = (prefix: string) => `${prefix}_${randomBytes(6).toString('hex')}`;
+
+/**
+ * Follows `nextCursor` from the first page to the last, calling `between` after every page (to
+ * insert rows while the client pages); returns every id served, in order, and the pages' sizes.
+ */
+async function walk(path: string, field: string, key: string, limit: number, between: () => Promise<void> = async () => {}) {
+  const ids: string[] = [];
+  const sizes: number[] = [];
+  let cursor: string | null = null;
+  const sep = path.includes('?') ? '&' : '?';
+  do {
+    const res = await t.api.get(`${path}${sep}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const items = res.body[field] as Array<Record<string, string>>;
+    expect(items.length).toBeLessThanOrEqual(limit);
+    ids.push(...items.map((i) => i[key]!));
+    sizes.push(items.length);
+    cursor = res.body.nextCursor as string | null;
+    await between();
+  } while (cursor);
+  return { ids, sizes };
+}
+
+/** Every id of `existing` once, and no id twice. */
+function expectEachOnce(served: string[], existing: string[]) {
+  expect(new Set(served).size).toBe(served.length);
+  for (const e of existing) expect(served.filter((s) => s === e)).toHaveLength(1);
+}
+
+/** A list's answers to limits out of bounds and to cursors it never issued: 400 naming the field. */
+async function expectBoundsAndTamperRefused(path: string, foreignCursor: string) {
+  const sep = path.includes('?') ? '&' : '?';
+  for (const limit of [0, MAX_PAGE_LIMIT + 1]) {
+    const res = await t.api.get(`${path}${sep}limit=${limit}`);
+    expect(res.status).toBe(400);
+    expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual(['query.limit']);
+  }
+  expect((await t.api.get(`${path}${sep}limit=${MAX_PAGE_LIMIT}`)).status).toBe(200);
+  const first = await t.api.get(`${path}${sep}limit=1`);
+  const issued = first.body.nextCursor as string;
+  expect(issued).toEqual(expect.any(String));
+  const tampered = [
+    'bogus',
+    issued.slice(0, -4),
+    Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(issued, 'base64url').toString()), extra: 1 })).toString('base64url'),
+    foreignCursor,
+  ];
+  for (const cursor of tampered) {
+    const res = await t.api.get(`${path}${sep}cursor=${encodeURIComponent(cursor)}`);
+    expect(res.status, cursor).toBe(400);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body.errors).toEqual([{ field: 'query.cursor', message: 'invalid cursor' }]);
+  }
+}
+
+describe('GET /v1/recordings pages by cursor', () => {
+  const room = () => `${t.prefix}-rec`;
+  const insert = (n: number, createdAt?: Date) =>
+    t.deps
+      .db('recordings')
+      .insert(
+        Array.from({ length: n }, () => {
+          const rec = id('rec');
+          return { id: rec, room_name: room(), status: 'completed', object_key: `recordings/${room()}/${rec}.mp4`, bucket: t.config.s3.bucket, ...(createdAt ? { created_at: createdAt } : {}) };
+        }),
+      )
+      .returning('id')
+      .then((rows: Array<{ id: string }>) => rows.map((r) => r.id));
+
+  it('serves every recording once, newest first, while others are inserted between pages', async () => {
+    // One insert is one transaction: these share created_at to the microsecond, so only the id orders them.
+    const tied = await insert(5);
+    const older = await insert(3, new Date(Date.now() - 60_000));
+    const existing = [...tied, ...older];
+    const { ids, sizes } = await walk(`/v1/recordings?roomId=${room()}`, 'recordings', 'id', 3, async () => void (await insert(2)));
+    expectEachOnce(ids, existing);
+    expect(sizes.slice(0, -1).every((s) => s === 3)).toBe(true);
+    // Newest first: the tied rows (inserted later) before the older ones, each group by id descending.
+    expect(ids.filter((i) => existing.includes(i))).toEqual([...[...tied].sort().reverse(), ...[...older].sort().reverse()]);
+  });
+
+  it('keeps page/pageSize working, answering total and a nextCursor to switch over', async () => {
+    const path = `/v1/recordings?roomId=${room()}`;
+    const all = RecordingListSchema.parse((await t.api.get(`${path}&limit=${MAX_PAGE_LIMIT}`)).body);
+    expect(all.page).toBeUndefined();
+    expect(all.total).toBe(all.recordings.length);
+    const p1 = RecordingListSchema.parse((await t.api.get(`${path}&page=1&pageSize=4`)).body);
+    const p2 = RecordingListSchema.parse((await t.api.get(`${path}&page=2&pageSize=4`)).body);
+    expect(p1).toMatchObject({ page: 1, pageSize: 4, total: all.total });
+    expect(p1.recordings.map((r) => r.id)).toEqual(all.recordings.slice(0, 4).map((r) => r.id));
+    expect(p2.recordings.map((r) => r.id)).toEqual(all.recordings.slice(4, 8).map((r) => r.id));
+    const switched = RecordingListSchema.parse((await t.api.get(`${path}&limit=4&cursor=${p1.nextCursor}`)).body);
+    expect(switched.recordings.map((r) => r.id)).toEqual(p2.recordings.map((r) => r.id));
+    // No parameters: page 1 of 20, as before cursors.
+    expect((await t.api.get(path)).body).toMatchObject({ page: 1, pageSize: 20, total: all.total });
+    const mixed = await t.api.get(`${path}&page=2&limit=4`);
+    expect(mixed.status).toBe(400);
+    expect(mixed.body.errors[0].field).toBe('query.page');
+  });
+
+  it('refuses limits out of bounds and cursors it never issued', async () => {
+    const ofTranscriptions = encodeCursor({ createdAt: '2026-01-01T00:00:00.000000Z', id: 'tr_abcdef' });
+    await expectBoundsAndTamperRefused(`/v1/recordings?roomId=${room()}`, ofTranscriptions);
+    const feb30 = encodeCursor({ createdAt: '2026-02-30T00:00:00.000000Z', id: 'rec_abcdef' });
+    expect((await t.api.get(`/v1/recordings?cursor=${feb30}`)).status).toBe(400);
+  });
+});
