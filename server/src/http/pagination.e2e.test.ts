@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../test/test-app.js';
 import { RecordingListSchema } from '../recordings/recordings-schemas.js';
+import { PostTranscriptionListSchema } from '../post-transcription/post-transcription-schemas.js';
+import { TranscriptionsStore } from '../transcriptions/transcriptions-store.js';
 import { encodeCursor, MAX_PAGE_LIMIT } from './pagination.js';
 
 let t: TestApp;
@@ -118,5 +120,42 @@ describe('GET /v1/recordings pages by cursor', () => {
     await expectBoundsAndTamperRefused(`/v1/recordings?roomId=${room()}`, ofTranscriptions);
     const feb30 = encodeCursor({ createdAt: '2026-02-30T00:00:00.000000Z', id: 'rec_abcdef' });
     expect((await t.api.get(`/v1/recordings?cursor=${feb30}`)).status).toBe(400);
+  });
+});
+
+describe('GET /v1/transcriptions pages by cursor', () => {
+  let recordingId: string;
+  beforeAll(async () => {
+    recordingId = id('rec');
+    await t.deps.db('recordings').insert({ id: recordingId, room_name: `${t.prefix}-tr`, status: 'completed', object_key: `recordings/x/${recordingId}.mp4`, bucket: t.config.s3.bucket });
+  });
+  const insert = async (n: number) => {
+    const store = new TranscriptionsStore(t.deps.db);
+    const ids: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const tr = await store.insert({ id: id('tr'), kind: 'post', roomName: null, recordingId, status: 'completed', language: 'en-US', options: {}, participants: {}, startedAt: null });
+      ids.push(tr!.id);
+    }
+    return ids;
+  };
+
+  it('serves every transcription once while others are queued between pages', async () => {
+    const existing = await insert(7);
+    const { ids } = await walk(`/v1/transcriptions?recordingId=${recordingId}`, 'transcriptions', 'transcriptionId', 2, async () => void (await insert(1)));
+    expectEachOnce(ids, existing);
+    expect(ids.slice(0, existing.length)).toEqual([...existing].reverse());
+  });
+
+  it('keeps page/pageSize working', async () => {
+    const path = `/v1/transcriptions?recordingId=${recordingId}`;
+    const all = PostTranscriptionListSchema.parse((await t.api.get(`${path}&limit=${MAX_PAGE_LIMIT}`)).body);
+    const p2 = PostTranscriptionListSchema.parse((await t.api.get(`${path}&page=2&pageSize=3`)).body);
+    expect(p2).toMatchObject({ page: 2, pageSize: 3, total: all.total });
+    expect(p2.transcriptions.map((x) => x.transcriptionId)).toEqual(all.transcriptions.slice(3, 6).map((x) => x.transcriptionId));
+    expect((await t.api.get(`${path}&pageSize=3&cursor=${p2.nextCursor}`)).status).toBe(400);
+  });
+
+  it('refuses limits out of bounds and cursors it never issued', async () => {
+    await expectBoundsAndTamperRefused(`/v1/transcriptions?recordingId=${recordingId}`, encodeCursor({ createdAt: '2026-01-01T00:00:00.000000Z', id: 'rec_abcdef' }));
   });
 });

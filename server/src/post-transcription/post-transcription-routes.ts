@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { bearerGuard } from '../http/auth.js';
 import { NotFoundError } from '../http/errors.js';
+import { legacyPageRequest } from '../http/pagination.js';
 import { defineRoute, type RouteContext } from '../http/route.js';
 import { INTERNAL_TRANSCRIPTIONS_PATH } from '@rtcstack/contracts';
 import { toPlainText, toSrt, toWebVtt } from '../transcriptions/transcript-format.js';
@@ -67,13 +68,17 @@ export function registerPostTranscriptionRoutes(ctx: RouteContext, post: PostTra
     method: 'get',
     path: '/v1/transcriptions',
     summary: 'List all post-call transcriptions',
+    description:
+      'Newest first. Pages by cursor: pass `limit`, then each answer\'s `nextCursor` as `cursor` until it is null. `page`/`pageSize` still work (deprecated: an offset shifts when a job is queued while you page); they answer `nextCursor` too, so a client can switch over.',
     tag: 'Transcription (Post-call)',
     scope: 'transcriptions:read',
     query: PostTranscriptionListQuerySchema,
     responses: { 200: { description: 'A page of transcriptions, newest first', schema: PostTranscriptionListSchema } },
     handler: async ({ query }, _req, res) => {
-      const { items, total } = await post.list(query);
-      res.json({ transcriptions: items.map((t) => summary(t, t.segmentCount)), total, page: query.page, pageSize: query.pageSize });
+      const page = legacyPageRequest(query);
+      const { items, total, nextCursor } = await post.list({ recordingId: query.recordingId, status: query.status }, page);
+      const legacy = page.mode === 'page' ? { page: page.page, pageSize: page.pageSize } : {};
+      res.json({ transcriptions: items.map((t) => summary(t, t.segmentCount)), total, ...legacy, nextCursor });
     },
   });
 

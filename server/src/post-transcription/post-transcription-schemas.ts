@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LegacyPageQueryShape, LegacyPageResponseShape } from '../http/pagination.js';
 import { IsoDateSchema } from '../http/schemas.js';
 import { PostFailedCallbackSchema, PostProgressCallbackSchema, PostResultCallbackSchema } from '@rtcstack/contracts';
 import { LanguageSchema, SegmentSchema, SpeakerMapSchema } from '../transcriptions/transcriptions-schemas.js';
@@ -37,15 +38,14 @@ export const PostTranscriptionSchema = PostTranscriptionSummarySchema.extend({ s
 
 /** GET /v1/transcriptions. */
 export const PostTranscriptionListSchema = z
-  .object({ transcriptions: z.array(PostTranscriptionSummarySchema), total: z.number().int(), page: z.number().int(), pageSize: z.number().int() })
+  .object({ transcriptions: z.array(PostTranscriptionSummarySchema), ...LegacyPageResponseShape })
   .openapi('PostTranscriptionList');
 
 /** Query of GET /v1/transcriptions. */
 export const PostTranscriptionListQuerySchema = z.object({
   recordingId: z.string().max(64).optional(),
   status: Status.optional(),
-  page: z.coerce.number().int().min(1).default(1),
-  pageSize: z.coerce.number().int().min(1).max(100).default(20),
+  ...LegacyPageQueryShape,
 });
 
 /** Query of GET /v1/transcriptions/:id. */

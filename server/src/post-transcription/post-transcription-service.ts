@@ -5,6 +5,7 @@ import type { UnitOfWork } from '../db/unit-of-work.js';
 import type { Logger } from 'pino';
 import type { SidecarProbe } from '../health/sidecar-probe.js';
 import { ConflictError, NotFoundError, ServiceUnavailableError } from '../http/errors.js';
+import { createdAtWindow, pageOf, type Page, type PageRequest } from '../http/pagination.js';
 import type { RecordingsService } from '../recordings/recordings-service.js';
 import type { NewSegment, Transcription, TranscriptionsStore, TranscriptionStatus } from '../transcriptions/transcriptions-store.js';
 import type { WebhooksService } from '../webhooks/webhooks-service.js';
@@ -79,8 +80,11 @@ export class PostTranscriptionService {
     }
   }
 
-  async list(f: { recordingId?: string; status?: TranscriptionStatus; page: number; pageSize: number }) {
-    return this.store.listPost({ recordingId: f.recordingId, status: f.status, limit: f.pageSize, offset: (f.page - 1) * f.pageSize });
+  /** Newest first, filtered; a page after the cursor (or, deprecated, at an offset), and the total. */
+  async list(f: { recordingId?: string; status?: TranscriptionStatus }, req: PageRequest & { offset?: number }): Promise<Page<Transcription & { segmentCount: number }> & { total: number }> {
+    const { rows, total } = await this.store.listPost(f, createdAtWindow(req, 'tr'));
+    const page = pageOf(rows, req.limit, (r) => r.position);
+    return { items: page.items.map((r) => r.item), nextCursor: page.nextCursor, total };
   }
 
   /** One transcription and its segments; a job pg-boss gave up on is reported as failed. */

@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import { createdAtPositionOf, keysetByCreatedAt } from '../db/keyset.js';
+import type { CreatedAtPosition, CreatedAtWindow } from '../http/pagination.js';
 
 /** Which sidecar produced a transcription. */
 export type TranscriptionKind = 'live' | 'post';
@@ -165,21 +167,31 @@ export class TranscriptionsStore {
     return inserted.length;
   }
 
-  /** Post-call transcriptions, newest first, filtered and offset-paginated. */
-  async listPost(f: { recordingId?: string; status?: TranscriptionStatus; limit: number; offset: number }): Promise<{ items: (Transcription & { segmentCount: number })[]; total: number }> {
+  /**
+   * Post-call transcriptions, newest first, filtered: the window's rows (with their segment counts
+   * and keyset positions) and how many match the filters in all.
+   */
+  async listPost(
+    f: { recordingId?: string; status?: TranscriptionStatus },
+    w: CreatedAtWindow,
+  ): Promise<{ rows: Array<{ item: Transcription & { segmentCount: number }; position: CreatedAtPosition }>; total: number }> {
     const q = this.db<TranscriptionRow>('transcriptions').where({ kind: 'post' });
     if (f.recordingId) q.where('recording_id', f.recordingId);
     if (f.status) q.where('status', f.status);
     const [rows, count] = await Promise.all([
-      q
-        .clone()
-        .select('transcriptions.*', this.db.raw('(select count(*) from transcription_segments s where s.transcription_id = transcriptions.id)::int as segment_count'))
-        .orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }])
-        .limit(f.limit)
-        .offset(f.offset),
+      keysetByCreatedAt(
+        this.db,
+        q.clone().select('transcriptions.*', this.db.raw('(select count(*) from transcription_segments s where s.transcription_id = transcriptions.id)::int as segment_count')),
+        'transcriptions',
+        'desc',
+        w,
+      ),
       q.clone().count<{ count: string }[]>({ count: '*' }),
     ]);
-    return { items: rows.map((r) => ({ ...toTranscription(r), segmentCount: (r as unknown as { segment_count: number }).segment_count })), total: Number(count[0]?.count ?? 0) };
+    return {
+      rows: rows.map((r: TranscriptionRow & { segment_count: number }) => ({ item: { ...toTranscription(r), segmentCount: r.segment_count }, position: createdAtPositionOf(r as never) })),
+      total: Number(count[0]?.count ?? 0),
+    };
   }
 
   /**
