@@ -4,6 +4,7 @@ import { createTestApp, type TestApp } from '../../test/test-app.js';
 import { RecordingListSchema } from '../recordings/recordings-schemas.js';
 import { PostTranscriptionListSchema } from '../post-transcription/post-transcription-schemas.js';
 import { TranscriptionsStore } from '../transcriptions/transcriptions-store.js';
+import { WebhooksStore } from '../webhooks/webhooks-store.js';
 import { encodeCursor, MAX_PAGE_LIMIT } from './pagination.js';
 
 let t: TestApp;
@@ -157,5 +158,46 @@ describe('GET /v1/transcriptions pages by cursor', () => {
 
   it('refuses limits out of bounds and cursors it never issued', async () => {
     await expectBoundsAndTamperRefused(`/v1/transcriptions?recordingId=${recordingId}`, encodeCursor({ createdAt: '2026-01-01T00:00:00.000000Z', id: 'rec_abcdef' }));
+  });
+});
+
+describe('GET /v1/webhooks and its deliveries page by cursor', () => {
+  const register = async (n: number) => {
+    const ids: string[] = [];
+    for (let i = 0; i < n; i++) ids.push((await t.api.post('/v1/webhooks', { url: `http://127.0.0.1:9/${t.prefix}/${i}` }).expect(201)).body.id);
+    return ids;
+  };
+
+  it('serves every webhook once, oldest first, while others are registered between pages', async () => {
+    const existing = await register(5);
+    const { ids } = await walk('/v1/webhooks', 'webhooks', 'id', 2, async () => void (await register(1)));
+    expectEachOnce(ids, existing);
+    expect(ids.slice(0, existing.length)).toEqual(existing);
+    // Without a limit, one page holds them all, as before pagination.
+    const all = await t.api.get('/v1/webhooks').expect(200);
+    expect(all.body.nextCursor).toBeNull();
+    expect(all.body.webhooks.map((w: { id: string }) => w.id)).toEqual(expect.arrayContaining(ids));
+  });
+
+  it('serves every delivery once, newest first, while events are queued between pages', async () => {
+    const [hook] = await register(1);
+    const outbox = new WebhooksStore(t.deps.db);
+    const queue = async (n: number) => {
+      for (let i = 0; i < n; i++) await outbox.enqueue({ id: id('EV'), type: 'room_started', body: {} });
+    };
+    await queue(7);
+    const existing = (await t.api.get(`/v1/webhooks/${hook}/deliveries`).expect(200)).body.deliveries.map((d: { id: string }) => d.id) as string[];
+    expect(existing).toHaveLength(7);
+    const { ids } = await walk(`/v1/webhooks/${hook}/deliveries`, 'deliveries', 'id', 3, () => queue(2));
+    expectEachOnce(ids, existing);
+    expect(ids.slice(-existing.length)).toEqual(existing);
+  });
+
+  it('refuses limits out of bounds and cursors they never issued', async () => {
+    const [hook] = await register(2);
+    await new WebhooksStore(t.deps.db).enqueue({ id: id('EV'), type: 'room_started', body: {} });
+    await new WebhooksStore(t.deps.db).enqueue({ id: id('EV'), type: 'room_started', body: {} });
+    await expectBoundsAndTamperRefused('/v1/webhooks', encodeCursor({ createdAt: '2026-01-01T00:00:00.000000Z', id: 'dl_abcdef' }));
+    await expectBoundsAndTamperRefused(`/v1/webhooks/${hook}/deliveries`, encodeCursor({ createdAt: '2026-01-01T00:00:00.000000Z', id: 'wh_abcdef' }));
   });
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CursorQueryShape, limitWithDefault, MAX_PAGE_LIMIT, NextCursorSchema } from '../http/pagination.js';
 import { defineRoute, type RouteContext } from '../http/route.js';
 import {
   CreateWebhookSchema,
@@ -23,9 +24,12 @@ export function registerWebhookRoutes(ctx: RouteContext, webhooks: WebhooksServi
     summary: 'List all registered webhooks (secrets masked as ***)',
     tag: 'Webhooks',
     scope: 'webhooks:read',
-    responses: { 200: { description: 'Webhooks', schema: z.object({ webhooks: z.array(WebhookSchema) }).openapi('WebhookList') } },
-    handler: async (_i, _req, res) => {
-      res.json({ webhooks: (await webhooks.list()).map(masked) });
+    description: 'Oldest first, a page at a time: follow `nextCursor` until it is null. The default `limit` (200) keeps one page for a list that holds up to that many.',
+    query: z.object({ ...CursorQueryShape, limit: limitWithDefault(MAX_PAGE_LIMIT) }),
+    responses: { 200: { description: 'Webhooks', schema: z.object({ webhooks: z.array(WebhookSchema), nextCursor: NextCursorSchema }).openapi('WebhookList') } },
+    handler: async ({ query }, _req, res) => {
+      const page = await webhooks.list(query);
+      res.json({ webhooks: page.items.map(masked), nextCursor: page.nextCursor });
     },
   });
 
@@ -106,14 +110,19 @@ export function registerWebhookRoutes(ctx: RouteContext, webhooks: WebhooksServi
   defineRoute(ctx, {
     method: 'get',
     path: '/v1/webhooks/:webhookId/deliveries',
-    summary: 'The last 50 deliveries: status, response code, latency, error',
+    summary: 'The delivery log, newest first: status, response code, latency, error',
+    description: 'The first page is the last 50 deliveries (`limit` changes it); follow `nextCursor` for older ones.',
     tag: 'Webhooks',
     scope: 'webhooks:read',
     params: WebhookParamsSchema,
+    query: z.object(CursorQueryShape),
     errors: [404],
-    responses: { 200: { description: 'Deliveries, newest first', schema: z.object({ deliveries: z.array(DeliverySchema) }).openapi('WebhookDeliveryList') } },
-    handler: async ({ params }, _req, res) => {
-      res.json({ deliveries: (await webhooks.deliveries(params.webhookId)).map(deliveryJson) });
+    responses: {
+      200: { description: 'Deliveries, newest first', schema: z.object({ deliveries: z.array(DeliverySchema), nextCursor: NextCursorSchema }).openapi('WebhookDeliveryList') },
+    },
+    handler: async ({ params, query }, _req, res) => {
+      const page = await webhooks.deliveries(params.webhookId, query);
+      res.json({ deliveries: page.items.map(deliveryJson), nextCursor: page.nextCursor });
     },
   });
 

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { CreateWebhookSchema, UpdateWebhookSchema } from './webhooks-schemas.js';
 import { randomBytes } from 'node:crypto';
 import { BadRequestError, NotFoundError } from '../http/errors.js';
+import { createdAtWindow, pageOf, type Page, type PageRequest } from '../http/pagination.js';
 import { attemptDelivery, type AttemptResult } from './delivery-worker.js';
 import { destinationProblem } from './destination-guard.js';
 import type { Delivery, Webhook, WebhooksStore } from './webhooks-store.js';
@@ -20,8 +21,11 @@ export class WebhooksService {
     return this.store.create({ id: id('wh'), url: req.url, events: [...new Set(req.events)], secret: req.secret ?? `whsec_${randomBytes(24).toString('base64url')}` });
   }
 
-  list(): Promise<Webhook[]> {
-    return this.store.list();
+  /** Oldest first, a page after the cursor. */
+  async list(req: PageRequest): Promise<Page<Webhook>> {
+    const rows = await this.store.list(createdAtWindow(req, 'wh'));
+    const page = pageOf(rows, req.limit, (r) => r.position);
+    return { items: page.items.map((r) => r.item), nextCursor: page.nextCursor };
   }
 
   async get(webhookId: string): Promise<Webhook> {
@@ -50,9 +54,12 @@ export class WebhooksService {
     return { ...r, delivered: r.statusCode !== null && r.statusCode >= 200 && r.statusCode < 300 };
   }
 
-  async deliveries(webhookId: string): Promise<Delivery[]> {
+  /** The webhook's deliveries, newest first, a page after the cursor (404 for an unknown webhook). */
+  async deliveries(webhookId: string, req: PageRequest): Promise<Page<Delivery>> {
     await this.get(webhookId);
-    return this.store.listDeliveries(webhookId, 50);
+    const rows = await this.store.listDeliveries(webhookId, createdAtWindow(req, 'dl'));
+    const page = pageOf(rows, req.limit, (r) => r.position);
+    return { items: page.items.map((r) => r.item), nextCursor: page.nextCursor };
   }
 
   async redeliver(webhookId: string, deliveryId: string): Promise<Delivery> {

@@ -3,6 +3,8 @@ import type { EventFilter, EventType } from '../livekit-events/event-catalogue.j
 
 const randomId = (prefix: string) => `${prefix}_${randomBytes(9).toString('base64url')}`;
 import type { Knex } from 'knex';
+import { createdAtPositionOf, keysetByCreatedAt } from '../db/keyset.js';
+import type { CreatedAtPosition, CreatedAtWindow } from '../http/pagination.js';
 
 /** A registered webhook. */
 export interface Webhook {
@@ -84,8 +86,10 @@ export class WebhooksStore {
     return toWebhook(row);
   }
 
-  async list(): Promise<Webhook[]> {
-    return (await this.db('webhooks').orderBy('created_at', 'asc')).map(toWebhook);
+  /** Oldest first (a webhook registered while a client pages lands after it): the window's rows with their keyset positions. */
+  async list(w: CreatedAtWindow): Promise<Array<{ item: Webhook; position: CreatedAtPosition }>> {
+    const rows = await keysetByCreatedAt(this.db, this.db('webhooks').select('webhooks.*'), 'webhooks', 'asc', w);
+    return rows.map((r: Row) => ({ item: toWebhook(r), position: createdAtPositionOf(r) }));
   }
 
   async get(id: string): Promise<Webhook | undefined> {
@@ -210,8 +214,11 @@ export class WebhooksStore {
     });
   }
 
-  async listDeliveries(webhookId: string, limit: number): Promise<Delivery[]> {
-    return (await this.db('webhook_deliveries').where({ webhook_id: webhookId }).orderBy('created_at', 'desc').limit(limit)).map(toDelivery);
+  /** A webhook's deliveries, newest first: the window's rows with their keyset positions. */
+  async listDeliveries(webhookId: string, w: CreatedAtWindow): Promise<Array<{ item: Delivery; position: CreatedAtPosition }>> {
+    const q = this.db('webhook_deliveries').select('webhook_deliveries.*').where({ webhook_id: webhookId });
+    const rows = await keysetByCreatedAt(this.db, q, 'webhook_deliveries', 'desc', w);
+    return rows.map((r: Row) => ({ item: toDelivery(r), position: createdAtPositionOf(r) }));
   }
 
   /** Puts a delivery back in the queue, due now. */
