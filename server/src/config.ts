@@ -73,6 +73,8 @@ const envSchema = z.object({
   WEBHOOK_POLL_MS: positiveInt.default(250),
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must look like 100kb').default('100kb'),
   SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
+  IDEMPOTENCY_LOCK_SECONDS: positiveInt.max(3600).default(60),
+  IDEMPOTENCY_SWEEP_SECONDS: positiveInt.default(600),
   TRUST_PROXY: bool.default(false),
 }).superRefine((e, ctx) => {
   // Sidecars and the control plane authenticate each other with this secret, so it must exist once one is configured.
@@ -93,6 +95,11 @@ export interface Config {
   readonly redis: { readonly url: string };
   readonly livekit: { readonly url: string; readonly publicUrl: string; readonly apiKey: string; readonly apiSecret: string };
   readonly tokenTtlSeconds: number;
+  /**
+   * Idempotency-Key: how long a claim blocks duplicates (longer than any request runs; a crashed
+   * request's key is free again after it), and how often expired keys are deleted.
+   */
+  readonly idempotency: { readonly lockSeconds: number; readonly sweepIntervalSeconds: number };
   readonly upstreamTimeoutMs: number;
   readonly s3: {
     readonly endpoint: string;
@@ -161,6 +168,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       apiSecret: e.LIVEKIT_API_SECRET,
     },
     tokenTtlSeconds: e.TOKEN_TTL_SECONDS,
+    idempotency: { lockSeconds: e.IDEMPOTENCY_LOCK_SECONDS, sweepIntervalSeconds: e.IDEMPOTENCY_SWEEP_SECONDS },
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
     s3: {
       endpoint: e.S3_ENDPOINT,
