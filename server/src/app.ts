@@ -2,6 +2,10 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
+import { registerApiKeyRoutes } from './api-keys/api-keys-routes.js';
+import { ApiKeysService } from './api-keys/api-keys-service.js';
+import { ApiKeysStore } from './api-keys/api-keys-store.js';
+import { ApiKeyUsageRecorder } from './api-keys/api-key-usage-recorder.js';
 import { AuditService } from './audit/audit-service.js';
 import { registerAuditRoutes } from './audit/audit-routes.js';
 import { AuditStore } from './audit/audit-store.js';
@@ -78,6 +82,9 @@ export function createServices(deps: AppDeps) {
   const { config, logger, db, livekit, storage } = deps;
   const auditStore = new AuditStore(db);
   const audit = new AuditService(auditStore);
+  const apiKeysStore = new ApiKeysStore(db);
+  const apiKeys = new ApiKeysService(apiKeysStore);
+  const apiKeyUsage = new ApiKeyUsageRecorder(apiKeysStore, { flushIntervalMs: 1000 }, logger);
   const tokens = new TokensService({
     apiKey: config.livekit.apiKey,
     apiSecret: config.livekit.apiSecret,
@@ -137,6 +144,8 @@ export function createServices(deps: AppDeps) {
   );
   return {
     audit,
+    apiKeys,
+    apiKeyUsage,
     tokens,
     rooms,
     participants,
@@ -166,6 +175,8 @@ export function createApp(deps: AppDeps, services: ReturnType<typeof createServi
   app.set('trust proxy', config.http.trustProxy);
   app.set('query parser', 'simple');
   app.use(requestLogger(logger));
+  // Ahead of every route, so that a key's refusals (a missing scope, a rate limit) are counted too.
+  app.use(services.apiKeyUsage.middleware);
   app.use(helmet());
   app.use(requireJsonBody);
   const json = express.json({ limit: config.http.bodyLimit, strict: true, type: ['application/json', 'application/*+json'] });
@@ -180,9 +191,10 @@ export function createApp(deps: AppDeps, services: ReturnType<typeof createServi
   const router = express.Router({ strict: false });
   const registry = createApiRegistry();
   // Under NODE_ENV=test every JSON response is checked against its schema (a mismatch is a 500 there).
-  const ctx: RouteContext = { router, registry, authenticate: keyAuthenticator(config.apiSecret, async () => undefined), validateResponses: config.env === 'test' };
+  const ctx: RouteContext = { router, registry, authenticate: keyAuthenticator(config.apiSecret, (key) => services.apiKeys.resolve(key)), validateResponses: config.env === 'test' };
 
   registerHealthRoutes(ctx, health);
+  registerApiKeyRoutes(ctx, services.apiKeys);
   registerTokenRoutes(ctx, tokens);
   registerRoomRoutes(ctx, rooms);
   registerParticipantRoutes(ctx, participants, { tokens });

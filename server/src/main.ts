@@ -49,6 +49,7 @@ async function main(): Promise<void> {
       await services.deliveryWorker.stop();
       await services.liveTranscriptionMonitor.stop();
       await services.transcriptionQueue.stop();
+      await services.apiKeyUsage.stop(); // writes the last counts before the pool closes
       await deps.db.destroy().catch((err: unknown) => logger.error({ err }, 'closing the Postgres pool failed'));
       logger.info('stopped');
       process.exit(0);

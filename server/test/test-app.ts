@@ -75,6 +75,7 @@ export async function createTestApp(env: Record<string, string> = {}, opts: Test
       await services.deliveryWorker.stop();
       await services.liveTranscriptionMonitor.stop();
       await services.transcriptionQueue.stop();
+      await services.apiKeyUsage.stop();
       await deps.db.destroy();
       if (!ownsDatabase) return;
       const dropper = knexFactory({ client: 'pg', connection: withDatabase(stack.databaseUrl, 'postgres') });
