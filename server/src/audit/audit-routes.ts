@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CursorQueryShape, NextCursorSchema } from '../http/pagination.js';
 import { defineRoute, type RouteContext } from '../http/route.js';
 import { IsoDateSchema, NameSchema } from '../http/schemas.js';
 import type { AuditService } from './audit-service.js';
@@ -20,14 +21,13 @@ const AuditEntrySchema = z
 const AuditListSchema = z
   .object({
     entries: z.array(AuditEntrySchema),
-    nextCursor: z.string().nullable().openapi({ description: 'Pass as `cursor` for the next page; null on the last page' }),
+    nextCursor: NextCursorSchema,
   })
   .openapi('AuditList');
 
 const AuditQuerySchema = z.object({
   roomId: NameSchema.optional().openapi({ description: 'Only actions in this room' }),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(200).optional(),
+  ...CursorQueryShape,
 });
 
 /** GET /v1/audit: who closed rooms, kicked and muted whom. */

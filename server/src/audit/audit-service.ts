@@ -1,4 +1,5 @@
-import { BadRequestError } from '../http/errors.js';
+import { z } from 'zod';
+import { decodeCursor, pageOf, type PageRequest } from '../http/pagination.js';
 import type { AuditEntry, AuditStore, NewAuditEntry } from './audit-store.js';
 
 /**
@@ -22,22 +23,14 @@ export class AuditService {
   }
 
   /** A page of entries, newest first; `cursor` is what the previous page returned as nextCursor. */
-  async list(opts: { roomName?: string; limit: number; cursor?: string }): Promise<{ entries: AuditEntry[]; nextCursor: string | null }> {
-    const beforeSeq = opts.cursor === undefined ? undefined : decodeCursor(opts.cursor);
+  async list(opts: { roomName?: string } & PageRequest): Promise<{ entries: AuditEntry[]; nextCursor: string | null }> {
+    // seq is the insertion order (a bigserial): immutable and unique, so a keyset on it is stable.
+    const beforeSeq = opts.cursor === undefined ? undefined : decodeCursor(opts.cursor, AuditCursorSchema).seq;
     const rows = await this.store.list({ roomName: opts.roomName, limit: opts.limit + 1, beforeSeq });
-    const page = rows.slice(0, opts.limit);
-    const last = page.at(-1);
-    const nextCursor = rows.length > opts.limit && last ? encodeCursor(last.seq) : null;
-    return { entries: page.map(({ seq: _seq, ...entry }) => entry), nextCursor };
+    const page = pageOf(rows, opts.limit, (last) => ({ seq: last.seq }));
+    return { entries: page.items.map(({ seq: _seq, ...entry }) => entry), nextCursor: page.nextCursor };
   }
 }
 
-function encodeCursor(seq: string): string {
-  return Buffer.from(`seq:${seq}`).toString('base64url');
-}
-
-function decodeCursor(s: string): string {
-  const m = /^seq:(\d{1,19})$/.exec(Buffer.from(s, 'base64url').toString('utf8'));
-  if (!m) throw new BadRequestError('cursor is not one this API issued');
-  return m[1]!;
-}
+/** An audit cursor: the seq of the last entry served (18 digits at most, so it always fits a bigint). */
+const AuditCursorSchema = z.object({ seq: z.string().regex(/^\d{1,18}$/) }).strict();

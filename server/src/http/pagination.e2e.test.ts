@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../test/test-app.js';
+import { AuditStore } from '../audit/audit-store.js';
 import { RecordingListSchema } from '../recordings/recordings-schemas.js';
 import { PostTranscriptionListSchema } from '../post-transcription/post-transcription-schemas.js';
 import { TranscriptionsStore } from '../transcriptions/transcriptions-store.js';
@@ -199,5 +200,27 @@ describe('GET /v1/webhooks and its deliveries page by cursor', () => {
     await new WebhooksStore(t.deps.db).enqueue({ id: id('EV'), type: 'room_started', body: {} });
     await expectBoundsAndTamperRefused('/v1/webhooks', encodeCursor({ createdAt: '2026-01-01T00:00:00.000000Z', id: 'dl_abcdef' }));
     await expectBoundsAndTamperRefused(`/v1/webhooks/${hook}/deliveries`, encodeCursor({ createdAt: '2026-01-01T00:00:00.000000Z', id: 'wh_abcdef' }));
+  });
+});
+
+describe('GET /v1/audit pages by cursor', () => {
+  const room = () => `${t.prefix}-audit`;
+  const record = async (n: number) => {
+    const store = new AuditStore(t.deps.db);
+    const ids: string[] = [];
+    for (let i = 0; i < n; i++) ids.push(await store.insert({ action: 'room.deleted', roomName: room(), actor: 'api-key' }));
+    return ids;
+  };
+
+  it('serves every entry once, newest first, while others are recorded between pages', async () => {
+    const existing = await record(7);
+    const { ids } = await walk(`/v1/audit?roomId=${room()}`, 'entries', 'id', 2, async () => void (await record(1)));
+    expectEachOnce(ids, existing);
+    expect(ids).toEqual([...existing].reverse());
+  });
+
+  it('refuses limits out of bounds and cursors it never issued', async () => {
+    await expectBoundsAndTamperRefused(`/v1/audit?roomId=${room()}`, encodeCursor({ createdAt: '2026-01-01T00:00:00.000000Z', id: 'rec_abcdef' }));
+    expect((await t.api.get(`/v1/audit?cursor=${encodeCursor({ seq: '9'.repeat(19) })}`)).status).toBe(400);
   });
 });
