@@ -70,7 +70,7 @@ export const ApiKeyListQuerySchema = z.object({ ...CursorQueryShape });
 export const ApiKeyListSchema = z.object({ apiKeys: z.array(ApiKeySchema), nextCursor: NextCursorSchema }).openapi('ApiKeyList');
 
 /** The keyset position inside a list cursor. */
-export const KeyCursorSchema = z.object({ createdAt: z.string().regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/), id: z.string().max(100) });
+export const KeyCursorSchema = z.object({ createdAtUs: z.string().regex(/^\d{1,16}$/), id: z.string().max(100) });
 
 /** A response's status class, as usage is counted. */
 export type StatusClass = '1xx' | '2xx' | '3xx' | '4xx' | '5xx';

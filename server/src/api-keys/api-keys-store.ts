@@ -39,9 +39,9 @@ export interface NewApiKey {
   expiresInSeconds?: number;
 }
 
-/** A keyset position in the list: created_at to the microsecond (as text) and id. */
+/** A keyset position in the list: created_at in microseconds since the epoch (a decimal string) and id. */
 export interface KeyListPosition {
-  createdAt: string;
+  createdAtUs: string;
   id: string;
 }
 
@@ -55,8 +55,10 @@ export interface UsageCount {
 
 type Row = Record<string, unknown>;
 const iso = (d: unknown) => (d instanceof Date ? d.toISOString() : null);
-// created_at to the microsecond: a JS Date keeps milliseconds, which could skip or repeat rows at a page boundary.
-const CURSOR_TIME = `to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_time`;
+// created_at to the microsecond, as Postgres keeps it: a JS Date keeps milliseconds, which could skip or
+// repeat rows at a page boundary. An integer, so that any cursor value is a valid time (never a 500).
+const CURSOR_TIME = `(extract(epoch FROM created_at) * 1000000)::bigint::text AS cursor_time`;
+const FROM_CURSOR_TIME = `'epoch'::timestamptz + ?::bigint * interval '1 microsecond'`;
 
 function toApiKey(r: Row): ApiKey {
   return {
@@ -103,9 +105,9 @@ export class ApiKeysStore {
   /** Newest first, `limit` keys after `after` (keyset on created_at, id). */
   async list(opts: { limit: number; after?: KeyListPosition }): Promise<Array<ApiKey & { position: KeyListPosition }>> {
     const q = this.db('api_keys').select('*', this.db.raw(CURSOR_TIME)).orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(opts.limit);
-    if (opts.after) q.whereRaw('(created_at, id) < (?::timestamptz, ?)', [opts.after.createdAt, opts.after.id]);
+    if (opts.after) q.whereRaw(`(created_at, id) < (${FROM_CURSOR_TIME}, ?)`, [opts.after.createdAtUs, opts.after.id]);
     const rows: Row[] = await q;
-    return rows.map((r) => ({ ...toApiKey(r), position: { createdAt: r.cursor_time as string, id: r.id as string } }));
+    return rows.map((r) => ({ ...toApiKey(r), position: { createdAtUs: r.cursor_time as string, id: r.id as string } }));
   }
 
   /** The key found by the lookup id in its text (a unique index: no scan), with what it takes to check its secret. */

@@ -217,7 +217,21 @@ describe('/v1/api-keys and /v1/whoami', () => {
     const all = ApiKeyListSchema.parse((await t.api.get('/v1/api-keys?limit=200')).body).apiKeys.map((k) => k.id);
     expect(all.slice(1)).toEqual(seen);
     expectProblem(await t.api.get('/v1/api-keys?cursor=bm90LWEtY3Vyc29y'), 400);
+    // A well-formed cursor from before every key is an empty page, not an error.
+    const forged = Buffer.from(JSON.stringify({ createdAtUs: '1', id: 'key_x' })).toString('base64url');
+    expect((await t.api.get(`/v1/api-keys?cursor=${forged}`)).body).toEqual({ apiKeys: [], nextCursor: null });
     expectProblem(await t.api.get('/v1/api-keys?limit=201'), 400);
+  });
+
+  it('answers 503, not 401, for a stored key while Postgres is down; API_SECRET keeps working', async () => {
+    const dead = await createTestApp({ DATABASE_URL: 'postgres://rtcstack:x@127.0.0.1:1/rtcstack' });
+    try {
+      const { key } = await createKey({ scopes: ['rooms:read'] });
+      expectProblem(await as(key, dead).get('/v1/whoami'), 503);
+      expect((await as(t.apiKey, dead).get('/v1/whoami')).status).toBe(200);
+    } finally {
+      await dead.close();
+    }
   });
 
   it('lists every operation’s scope in the OpenAPI document', async () => {
