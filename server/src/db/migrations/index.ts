@@ -7,6 +7,7 @@ import * as createTranscriptions from './20261123200000_create_transcriptions.js
 import * as createRecordingTracks from './20261123210000_create_recording_tracks.js';
 import * as createApiKeys from './20261201100000_create_api_keys.js';
 import * as createIdempotencyKeys from './20261201110000_create_idempotency_keys.js';
+import * as createEvents from './20261201120000_create_events.js';
 
 /** Every migration by its timestamped name. Add new ones here; never edit one that has landed. */
 export const migrations: Record<string, Knex.Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261123210000_create_recording_tracks': createRecordingTracks,
   '20261201100000_create_api_keys': createApiKeys,
   '20261201110000_create_idempotency_keys': createIdempotencyKeys,
+  '20261201120000_create_events': createEvents,
 };
