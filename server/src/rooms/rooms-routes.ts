@@ -1,6 +1,6 @@
 import { defineRoute, type RouteContext } from '../http/route.js';
 import { RoomSchema, roomToJson } from '../livekit/livekit-json.js';
-import { CreateRoomSchema, RoomListSchema, RoomParamsSchema } from './rooms-schemas.js';
+import { CreateRoomSchema, RoomListQuerySchema, RoomListSchema, RoomParamsSchema } from './rooms-schemas.js';
 import type { RoomsService } from './rooms-service.js';
 
 /** /v1/rooms: create, list, get, delete. */
@@ -27,11 +27,15 @@ export function registerRoomRoutes(ctx: RouteContext, rooms: RoomsService): void
     method: 'get',
     path: '/v1/rooms',
     summary: 'List all active rooms',
+    description:
+      'By name, a page at a time: follow `nextCursor` until it is null. A room created while you page appears in its place by name and never shifts the others. Up to 200 rooms come on one page unless `limit` says fewer.',
     tag: 'Rooms',
     scope: 'rooms:read',
+    query: RoomListQuerySchema,
     responses: { 200: { description: 'Active rooms', schema: RoomListSchema } },
-    handler: async (_input, _req, res) => {
-      res.json({ rooms: (await rooms.list()).map(roomToJson) });
+    handler: async ({ query }, _req, res) => {
+      const page = await rooms.listPage(query);
+      res.json({ rooms: page.items.map(roomToJson), nextCursor: page.nextCursor });
     },
   });
 

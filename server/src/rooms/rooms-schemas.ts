@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CursorQueryShape, limitWithDefault, MAX_PAGE_LIMIT, NextCursorSchema } from '../http/pagination.js';
 import { NameSchema } from '../http/schemas.js';
 import { RoomSchema } from '../livekit/livekit-json.js';
 
@@ -19,4 +20,7 @@ export type CreateRoom = z.infer<typeof CreateRoomSchema>;
 export const RoomParamsSchema = z.object({ roomId: NameSchema.openapi({ description: 'Room name' }) });
 
 /** Response of GET /v1/rooms. */
-export const RoomListSchema = z.object({ rooms: z.array(RoomSchema) }).openapi('RoomList');
+export const RoomListSchema = z.object({ rooms: z.array(RoomSchema), nextCursor: NextCursorSchema }).openapi('RoomList');
+
+/** Query of GET /v1/rooms: a page by name; the default limit (200) keeps one page for up to that many rooms, as before pagination. */
+export const RoomListQuerySchema = z.object({ ...CursorQueryShape, limit: limitWithDefault(MAX_PAGE_LIMIT) });

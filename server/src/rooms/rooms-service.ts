@@ -1,6 +1,7 @@
 import type { CreateOptions, Room, RoomServiceClient } from 'livekit-server-sdk';
 import type { AuditService } from '../audit/audit-service.js';
 import { NotFoundError } from '../http/errors.js';
+import { pageByKey, type Page, type PageRequest } from '../http/pagination.js';
 import { callLiveKit } from '../livekit/livekit-errors.js';
 import type { CreateRoom } from './rooms-schemas.js';
 
@@ -32,6 +33,11 @@ export class RoomsService {
   /** Every active room. */
   async list(): Promise<Room[]> {
     return callLiveKit('list rooms', () => this.livekit.listRooms());
+  }
+
+  /** A page of the active rooms by name (LiveKit answers them all; the page is cut here). */
+  async listPage(req: PageRequest): Promise<Page<Room>> {
+    return pageByKey(await this.list(), (r) => r.name, req, 'room');
   }
 
   /** One room, or undefined. */
