@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { dispose } from '@livekit/rtc-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RtcParticipant } from '../../test/rtc-participant.js';
 import { createTestApp, type TestApp } from '../../test/test-app.js';
 import { AuditStore } from '../audit/audit-store.js';
 import { RecordingListSchema } from '../recordings/recordings-schemas.js';
@@ -12,7 +14,10 @@ let t: TestApp;
 beforeAll(async () => {
   t = await createTestApp({ WEBHOOK_ALLOW_PRIVATE: 'true' });
 });
+const joined: RtcParticipant[] = [];
 afterAll(async () => {
+  await Promise.all(joined.map((p) => p.leave()));
+  await dispose();
   await t.close();
 });
 
@@ -243,4 +248,27 @@ describe('LiveKit lists page by their unique key', () => {
     expect(all.body.rooms.map((r: { name: string }) => r.name)).toEqual(expect.arrayContaining(names));
     await expectBoundsAndTamperRefused('/v1/rooms', encodeCursor({ identity: 'someone' }));
   });
+
+  it('GET /v1/rooms/:roomId/participants serves everyone once, by identity, while others join between pages', async () => {
+    const room = `${t.prefix}-pg-people`;
+    const join = async (identity: string) => {
+      const { body } = await t.api.post('/v1/token', { roomId: room, userId: identity, name: identity, role: 'participant' }).expect(200);
+      const p = new RtcParticipant();
+      joined.push(p);
+      await p.join(body.url, body.token);
+    };
+    const existing = ['dora', 'bob', 'eve', 'alice'];
+    for (const who of existing) await join(who);
+    const late = ['carol', 'zed'];
+    const path = `/v1/rooms/${room}/participants`;
+    const { ids } = await walk(path, 'participants', 'identity', 2, async () => {
+      const who = late.shift();
+      if (who) await join(who);
+    });
+    expectEachOnce(ids, existing);
+    expectAscending(ids);
+    // carol joined after the first page (alice, bob) and sorts after it, so she is served; zed too.
+    expect(ids).toEqual(['alice', 'bob', 'carol', 'dora', 'eve', 'zed']);
+    await expectBoundsAndTamperRefused(path, encodeCursor({ room: 'alice' }));
+  }, 90_000);
 });

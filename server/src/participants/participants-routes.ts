@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import type { RequestHandler } from 'express';
 import type { Authenticator } from '../http/auth.js';
 import { grants } from '../http/scopes.js';
@@ -8,7 +7,7 @@ import { RoomParamsSchema } from '../rooms/rooms-schemas.js';
 import type { TokensService } from '../tokens/tokens-service.js';
 import { ROLE_PERMISSIONS } from '../tokens/role-grants.js';
 import { participantToJson } from '../livekit/livekit-json.js';
-import { MuteRequestSchema, ParticipantListSchema, ParticipantParamsSchema } from './participants-schemas.js';
+import { MuteRequestSchema, ParticipantListQuerySchema, ParticipantListSchema, ParticipantParamsSchema } from './participants-schemas.js';
 import type { ParticipantsService } from './participants-service.js';
 
 /** /v1/rooms/:roomId/participants: list, kick, mute. */
@@ -22,17 +21,16 @@ export function registerParticipantRoutes(
     path: '/v1/rooms/:roomId/participants',
     summary: 'List all participants in a room',
     description:
-      "Hidden participants (rtcstack's transcriber, egress's recorder) are left out, as the people in the room never see them either; `includeHidden=true` lists them too.",
+      "Hidden participants (rtcstack's transcriber, egress's recorder) are left out, as the people in the room never see them either; `includeHidden=true` lists them too. By identity, a page at a time: follow `nextCursor` until it is null; someone joining while you page appears in their place by identity and never shifts the others. Up to 200 come on one page unless `limit` says fewer.",
     tag: 'Participants',
     scope: 'rooms:read',
     params: RoomParamsSchema,
-    query: z.object({ includeHidden: z.enum(['true', 'false']).default('false').openapi({ description: 'Also list hidden participants' }) }),
+    query: ParticipantListQuerySchema,
     errors: [404],
     responses: { 200: { description: 'LiveKit ParticipantInfo objects', schema: ParticipantListSchema } },
     handler: async ({ params, query }, _req, res) => {
-      const all = await participants.list(params.roomId);
-      const visible = query.includeHidden === 'true' ? all : all.filter((p) => !p.permission?.hidden);
-      res.json({ participants: visible.map(participantToJson) });
+      const page = await participants.listPage(params.roomId, { ...query, includeHidden: query.includeHidden === 'true' });
+      res.json({ participants: page.items.map(participantToJson), nextCursor: page.nextCursor });
     },
   });
 

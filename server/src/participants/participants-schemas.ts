@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CursorQueryShape, limitWithDefault, MAX_PAGE_LIMIT, NextCursorSchema } from '../http/pagination.js';
 import { NameSchema } from '../http/schemas.js';
 import { ParticipantInfoSchema } from '../livekit/livekit-json.js';
 
@@ -21,4 +22,11 @@ export const MuteRequestSchema = z
   .openapi('MuteRequest');
 
 /** Response of GET /v1/rooms/:roomId/participants. */
-export const ParticipantListSchema = z.object({ participants: z.array(ParticipantInfoSchema) }).openapi('ParticipantList');
+export const ParticipantListSchema = z.object({ participants: z.array(ParticipantInfoSchema), nextCursor: NextCursorSchema }).openapi('ParticipantList');
+
+/** Query of GET /v1/rooms/:roomId/participants: a page by identity (up to 200 by default, as before pagination). */
+export const ParticipantListQuerySchema = z.object({
+  includeHidden: z.enum(['true', 'false']).default('false').openapi({ description: 'Also list hidden participants' }),
+  ...CursorQueryShape,
+  limit: limitWithDefault(MAX_PAGE_LIMIT),
+});

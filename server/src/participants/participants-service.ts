@@ -1,6 +1,7 @@
 import type { ParticipantInfo, RoomServiceClient } from 'livekit-server-sdk';
 import type { AuditService } from '../audit/audit-service.js';
 import { NotFoundError } from '../http/errors.js';
+import { pageByKey, type Page, type PageRequest } from '../http/pagination.js';
 import { callLiveKit, mapLiveKitError } from '../livekit/livekit-errors.js';
 import type { Actor, RoomsService } from '../rooms/rooms-service.js';
 
@@ -16,6 +17,16 @@ export class ParticipantsService {
   async list(room: string): Promise<ParticipantInfo[]> {
     await this.rooms.get(room);
     return callLiveKit('list participants', () => this.livekit.listParticipants(room));
+  }
+
+  /**
+   * A page of the room's participants by identity (LiveKit answers them all; the page is cut here).
+   * Hidden ones (transcriber, recorder) are left out unless `includeHidden`.
+   */
+  async listPage(room: string, req: PageRequest & { includeHidden: boolean }): Promise<Page<ParticipantInfo>> {
+    const all = await this.list(room);
+    const visible = req.includeHidden ? all : all.filter((p) => !p.permission?.hidden);
+    return pageByKey(visible, (p) => p.identity, req, 'identity');
   }
 
   /** Disconnects a participant from the room. */

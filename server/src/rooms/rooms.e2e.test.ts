@@ -65,7 +65,7 @@ describe('/v1/rooms on livekit-server', () => {
     await api().post('/v1/rooms', { name });
     const res = await api().get(`/v1/rooms/${name}/participants`);
     expect(res.status).toBe(200);
-    expect(ParticipantListSchema.parse(res.body)).toEqual({ participants: [] });
+    expect(ParticipantListSchema.parse(res.body)).toEqual({ participants: [], nextCursor: null });
   });
 
   it('rejects invalid room input, naming the fields', async () => {
