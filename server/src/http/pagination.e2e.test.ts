@@ -271,4 +271,23 @@ describe('LiveKit lists page by their unique key', () => {
     expect(ids).toEqual(['alice', 'bob', 'carol', 'dora', 'eve', 'zed']);
     await expectBoundsAndTamperRefused(path, encodeCursor({ room: 'alice' }));
   }, 90_000);
+
+  it('GET /v1/rooms/:roomId/ingress serves every endpoint once, by ingressId, while others are created between pages', async () => {
+    const room = `${t.prefix}-pg-ingress`;
+    const created: string[] = [];
+    const create = async () => created.push((await t.api.post(`/v1/rooms/${room}/ingress`, { type: 'whip' }).expect(201)).body.ingressId);
+    try {
+      for (let i = 0; i < 4; i++) await create();
+      const existing = [...created];
+      let extra = 2;
+      const path = `/v1/rooms/${room}/ingress`;
+      const { ids } = await walk(path, 'ingress', 'ingressId', 1, async () => void (extra-- > 0 && (await create())));
+      expectEachOnce(ids, existing);
+      expectAscending(ids);
+      expect((await t.api.get(path).expect(200)).body.ingress.map((i: { ingressId: string }) => i.ingressId).sort()).toEqual([...created].sort());
+      await expectBoundsAndTamperRefused(path, encodeCursor({ room: 'x' }));
+    } finally {
+      for (const ingressId of created) await t.api.del(`/v1/rooms/${room}/ingress/${ingressId}`);
+    }
+  }, 60_000);
 });

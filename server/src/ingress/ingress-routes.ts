@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { IngressInfo } from 'livekit-server-sdk';
 import { defineRoute, type RouteContext } from '../http/route.js';
 import { RoomParamsSchema } from '../rooms/rooms-schemas.js';
-import { CreateIngressSchema, IngressInfoSchema, IngressListSchema, IngressParamsSchema } from './ingress-schemas.js';
+import { CreateIngressSchema, IngressInfoSchema, IngressListQuerySchema, IngressListSchema, IngressParamsSchema } from './ingress-schemas.js';
 import type { IngressService } from './ingress-service.js';
 
 /** LiveKit's protobuf JSON is typed only as JsonValue; its shape is checked against IngressInfoSchema in tests (NODE_ENV=test). */
@@ -30,12 +30,15 @@ export function registerIngressRoutes(ctx: RouteContext, ingress: IngressService
     method: 'get',
     path: '/v1/rooms/:roomId/ingress',
     summary: 'List the ingress endpoints of a room',
+    description: 'By ingressId, a page at a time: follow `nextCursor` until it is null. Up to 200 come on one page unless `limit` says fewer.',
     tag: 'Ingress',
     scope: 'ingress:read',
     params: RoomParamsSchema,
+    query: IngressListQuerySchema,
     responses: { 200: { description: 'IngressInfo objects', schema: IngressListSchema } },
-    handler: async ({ params }, _req, res) => {
-      res.json({ ingress: (await ingress.list(params.roomId)).map(toJson) });
+    handler: async ({ params, query }, _req, res) => {
+      const page = await ingress.listPage(params.roomId, query);
+      res.json({ ingress: page.items.map(toJson), nextCursor: page.nextCursor });
     },
   });
 

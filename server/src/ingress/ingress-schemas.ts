@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CursorQueryShape, limitWithDefault, MAX_PAGE_LIMIT, NextCursorSchema } from '../http/pagination.js';
 import { NameSchema } from '../http/schemas.js';
 
 /** Body of POST /v1/rooms/:roomId/ingress. */
@@ -29,7 +30,10 @@ export const IngressInfoSchema = z
   .openapi('IngressInfo', { description: 'LiveKit IngressInfo object' });
 
 /** Response of GET /v1/rooms/:roomId/ingress. */
-export const IngressListSchema = z.object({ ingress: z.array(IngressInfoSchema) }).openapi('IngressList');
+export const IngressListSchema = z.object({ ingress: z.array(IngressInfoSchema), nextCursor: NextCursorSchema }).openapi('IngressList');
+
+/** Query of GET /v1/rooms/:roomId/ingress: a page by ingressId (up to 200 by default, as before pagination). */
+export const IngressListQuerySchema = z.object({ ...CursorQueryShape, limit: limitWithDefault(MAX_PAGE_LIMIT) });
 
 /** Path parameters naming an ingress in a room. */
 export const IngressParamsSchema = z.object({ roomId: NameSchema, ingressId: z.string().regex(/^IN_[A-Za-z0-9]+$/, 'is not an ingress id') });

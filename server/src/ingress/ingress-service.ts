@@ -3,6 +3,7 @@ import type { CreateIngressSchema } from './ingress-schemas.js';
 import { randomBytes } from 'node:crypto';
 import { IngressInput, type IngressClient, type IngressInfo } from 'livekit-server-sdk';
 import { NotFoundError } from '../http/errors.js';
+import { pageByKey, type Page, type PageRequest } from '../http/pagination.js';
 import { callLiveKit } from '../livekit/livekit-errors.js';
 
 /** RTMP and WHIP endpoints that publish an external stream (OBS, ffmpeg) into a room. */
@@ -23,6 +24,11 @@ export class IngressService {
 
   async list(roomName: string): Promise<IngressInfo[]> {
     return callLiveKit('list ingress', () => this.ingress.listIngress({ roomName }));
+  }
+
+  /** A page of the room's ingress endpoints by ingressId (LiveKit answers them all; the page is cut here). */
+  async listPage(roomName: string, req: PageRequest): Promise<Page<IngressInfo>> {
+    return pageByKey(await this.list(roomName), (i) => i.ingressId, req, 'ingressId');
   }
 
   /** Deletes an ingress of this room (404 when it belongs to another room or does not exist). */
