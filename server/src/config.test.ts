@@ -37,6 +37,13 @@ describe('loadConfig', () => {
     }
   });
 
+  it('rate-limits every key at 600 a minute by default; API_SECRET follows RATE_LIMIT_PER_MINUTE unless set', () => {
+    expect(loadConfig(valid).rateLimits).toEqual({ perMinute: 600, bootstrapPerMinute: 600, keyPrefix: 'rtcstack:rl' });
+    expect(loadConfig({ ...valid, RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_BOOTSTRAP_PER_MINUTE: '' }).rateLimits).toMatchObject({ perMinute: 0, bootstrapPerMinute: 0 });
+    expect(loadConfig({ ...valid, RATE_LIMIT_BOOTSTRAP_PER_MINUTE: '5000' }).rateLimits).toMatchObject({ perMinute: 600, bootstrapPerMinute: 5000 });
+    expect(() => loadConfig({ ...valid, RATE_LIMIT_PER_MINUTE: '-1' })).toThrow(/RATE_LIMIT_PER_MINUTE/);
+  });
+
   it('treats an empty sidecar URL as not configured', () => {
     expect(loadConfig({ ...valid, STT_LIVE_URL: '', STT_POST_URL: 'http://127.0.0.1:3102', STT_INTERNAL_SECRET: 'x'.repeat(16) }).sidecars).toMatchObject({
       sttLiveUrl: undefined,

@@ -35,6 +35,15 @@ const envSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }),
   DATABASE_POOL_MAX: positiveInt.default(10),
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// URL' }).default('redis://127.0.0.1:6379'),
+  REDIS_TIMEOUT_MS: positiveInt.max(10_000).default(250),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+  // Unset (or empty) follows RATE_LIMIT_PER_MINUTE.
+  RATE_LIMIT_BOOTSTRAP_PER_MINUTE: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === '' ? undefined : v))
+    .pipe(z.coerce.number().int().min(0).optional()),
+  RATE_LIMIT_KEY_PREFIX: z.string().min(1).max(100).default('rtcstack:rl'),
   LIVEKIT_URL: httpUrl,
   LIVEKIT_PUBLIC_URL: wsUrl.optional(),
   LIVEKIT_API_KEY: z.string().min(1, 'LIVEKIT_API_KEY is required'),
@@ -92,7 +101,20 @@ export interface Config {
   readonly apiSecret: string;
   readonly database: { readonly url: string; readonly poolMax: number };
   /** Shared by every replica: rate-limit counters and live-event fan-out. Down means degraded, not dead. */
-  readonly redis: { readonly url: string };
+  readonly redis: {
+    readonly url: string;
+    /** How long one Redis command may take before the caller gives up on it (a rate-limit check fails open). */
+    readonly timeoutMs: number;
+  };
+  /** Requests per minute per API key, counted in Redis across replicas; 0 means unlimited. */
+  readonly rateLimits: {
+    /** Every stored key without a limit of its own. */
+    readonly perMinute: number;
+    /** API_SECRET (the bootstrap key), in a bucket of its own; defaults to perMinute. */
+    readonly bootstrapPerMinute: number;
+    /** Prefix of the counters' Redis keys (deployments or test files sharing one Redis keep apart). */
+    readonly keyPrefix: string;
+  };
   readonly livekit: { readonly url: string; readonly publicUrl: string; readonly apiKey: string; readonly apiSecret: string };
   readonly tokenTtlSeconds: number;
   /**
@@ -160,7 +182,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     apiSecret: e.API_SECRET,
     database: { url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX },
-    redis: { url: e.REDIS_URL },
+    redis: { url: e.REDIS_URL, timeoutMs: e.REDIS_TIMEOUT_MS },
+    rateLimits: {
+      perMinute: e.RATE_LIMIT_PER_MINUTE,
+      bootstrapPerMinute: e.RATE_LIMIT_BOOTSTRAP_PER_MINUTE ?? e.RATE_LIMIT_PER_MINUTE,
+      keyPrefix: e.RATE_LIMIT_KEY_PREFIX,
+    },
     livekit: {
       url: e.LIVEKIT_URL.replace(/\/$/, ''),
       publicUrl: e.LIVEKIT_PUBLIC_URL ?? e.LIVEKIT_URL.replace(/^http/, 'ws').replace(/\/$/, ''),
