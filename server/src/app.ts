@@ -50,6 +50,8 @@ import { TranscriptionsStore } from './transcriptions/transcriptions-store.js';
 import { registerPostTranscriptionRoutes } from './post-transcription/post-transcription-routes.js';
 import { PostTranscriptionService } from './post-transcription/post-transcription-service.js';
 import { TranscriptionQueue } from './post-transcription/transcription-queue.js';
+import { createRedisClient } from './db/redis.js';
+import type { Redis } from 'ioredis';
 import { z } from 'zod';
 
 /** Everything the routes need, built once at start-up. */
@@ -59,6 +61,8 @@ export interface AppDeps {
   db: Knex;
   livekit: LiveKitClients;
   storage: S3Storage;
+  /** Shared by every replica (rate-limit counters); the API keeps working while it is down. */
+  redis: Redis;
 }
 
 /** Builds the long-lived clients from config: Postgres pool and LiveKit API clients. */
@@ -74,6 +78,7 @@ export function createDeps(config: Config, logger: Logger): AppDeps {
       timeoutMs: config.upstreamTimeoutMs,
     }),
     storage: new S3Storage({ ...config.s3, timeoutMs: config.upstreamTimeoutMs }),
+    redis: createRedisClient({ url: config.redis.url, connectTimeoutMs: config.upstreamTimeoutMs, commandTimeoutMs: config.redis.timeoutMs, logger }),
   };
 }
 

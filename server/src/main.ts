@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { createApp, createDeps, createServices } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { migrateLatest } from './db/knex.js';
+import { closeRedis } from './db/redis.js';
 import { createLogger } from './http/logging.js';
 
 async function main(): Promise<void> {
@@ -51,6 +52,7 @@ async function main(): Promise<void> {
       await services.transcriptionQueue.stop();
       await services.apiKeyUsage.stop(); // writes the last counts before the pool closes
       await deps.db.destroy().catch((err: unknown) => logger.error({ err }, 'closing the Postgres pool failed'));
+      await closeRedis(deps.redis);
       logger.info('stopped');
       process.exit(0);
     });

@@ -3,8 +3,10 @@ import type { Express } from 'express';
 import request from 'supertest';
 import knexFactory from 'knex';
 import { pino } from 'pino';
+import type { Redis } from 'ioredis';
 import { createApp, createDeps, createServices, type AppDeps } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
+import { closeRedis } from '../src/db/redis.js';
 import { e2eEnv, TEMPLATE_DB, withDatabase } from './e2e-env.js';
 
 /** An app wired to the real stack, with a database of its own cloned from the migrated template. */
@@ -59,6 +61,7 @@ export async function createTestApp(env: Record<string, string> = {}, opts: Test
   const deps = createDeps(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
   const services = createServices(deps);
   const app = createApp(deps, services);
+  await redisSettled(deps.redis);
   return {
     app,
     services,
@@ -77,6 +80,7 @@ export async function createTestApp(env: Record<string, string> = {}, opts: Test
       await services.transcriptionQueue.stop();
       await services.apiKeyUsage.stop();
       await deps.db.destroy();
+      await closeRedis(deps.redis);
       if (!ownsDatabase) return;
       const dropper = knexFactory({ client: 'pg', connection: withDatabase(stack.databaseUrl, 'postgres') });
       try {
@@ -86,4 +90,23 @@ export async function createTestApp(env: Record<string, string> = {}, opts: Test
       }
     },
   };
+}
+
+/**
+ * Waits until Redis is connected, or has refused a connection once (a test pointing REDIS_URL at a
+ * dead port), so that a test's first request is not counted as a Redis outage.
+ */
+function redisSettled(redis: Redis): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      redis.off('ready', done);
+      redis.off('error', done);
+      resolve();
+    };
+    const timer = setTimeout(done, 5000);
+    redis.once('ready', done);
+    redis.once('error', done);
+  });
 }
