@@ -94,6 +94,17 @@ export class UnsupportedMediaTypeError extends HttpError {
   }
 }
 
+/** 429: the caller's key is over its rate limit; the problem handler sends `Retry-After`. */
+export class TooManyRequestsError extends HttpError {
+  constructor(
+    detail: string,
+    readonly retryAfterSeconds: number,
+    extra?: Record<string, unknown>,
+  ) {
+    super(429, 'rate-limited', 'Too Many Requests', detail, extra);
+  }
+}
+
 /** 502: an upstream service (LiveKit, S3, a sidecar) answered, but wrongly. */
 export class BadGatewayError extends HttpError {
   constructor(detail: string, options?: ErrorOptions) {

@@ -5,6 +5,7 @@ import {
   NotFoundError,
   PayloadTooLargeError,
   ServiceUnavailableError,
+  TooManyRequestsError,
   UnsupportedMediaTypeError,
 } from './errors.js';
 import { isDatabaseUnavailable, isUnstorableText } from '../db/db-errors.js';
@@ -65,7 +66,7 @@ export const problemHandler: ErrorRequestHandler = (err, req, res, _next) => {
         detail: `An unexpected error occurred. Quote request id ${requestId} when reporting it.`,
       };
   if (res.headersSent) return void res.end();
-  if (mapped instanceof ServiceUnavailableError) res.setHeader('Retry-After', String(mapped.retryAfterSeconds));
+  if (mapped instanceof ServiceUnavailableError || mapped instanceof TooManyRequestsError) res.setHeader('Retry-After', String(mapped.retryAfterSeconds));
   res
     .status(problem.status)
     .type('application/problem+json')
