@@ -1,3 +1,7 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 /**
  * The real services the e2e tests talk to, as exported by `scripts/test` (or
  * `eval "$(scripts/stack env)"` by hand). Tests never start fakes of these.
@@ -36,8 +40,18 @@ export function e2eEnv(env: Record<string, string | undefined> = process.env): E
   };
 }
 
-/** The name of the migrated template database that each test file clones. */
-export const TEMPLATE_DB = 'rtcstack_e2e_template';
+/** What every template database's name starts with. */
+export const TEMPLATE_PREFIX = 'rtcstack_e2e_template';
+
+/** The migrated template database that each test file clones, named after a hash of the migrations. */
+export const TEMPLATE_DB = `${TEMPLATE_PREFIX}_${migrationsHash()}`;
+
+function migrationsHash(): string {
+  const dir = fileURLToPath(new URL('../src/db/migrations/', import.meta.url));
+  const hash = createHash('sha256');
+  for (const f of readdirSync(dir).sort()) hash.update(f).update(readFileSync(join(dir, f)));
+  return hash.digest('hex').slice(0, 12);
+}
 
 /** `url` with its database name replaced. */
 export function withDatabase(url: string, database: string): string {
