@@ -38,11 +38,7 @@ const envSchema = z.object({
   REDIS_TIMEOUT_MS: positiveInt.max(10_000).default(250),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
   // Unset (or empty) follows RATE_LIMIT_PER_MINUTE.
-  RATE_LIMIT_BOOTSTRAP_PER_MINUTE: z
-    .string()
-    .optional()
-    .transform((v) => (v === undefined || v.trim() === '' ? undefined : v))
-    .pipe(z.coerce.number().int().min(0).optional()),
+  RATE_LIMIT_BOOTSTRAP_PER_MINUTE: z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.coerce.number().int().min(0).optional()),
   RATE_LIMIT_KEY_PREFIX: z.string().min(1).max(100).default('rtcstack:rl'),
   LIVEKIT_URL: httpUrl,
   LIVEKIT_PUBLIC_URL: wsUrl.optional(),
