@@ -51,6 +51,8 @@ import { registerPostTranscriptionRoutes } from './post-transcription/post-trans
 import { PostTranscriptionService } from './post-transcription/post-transcription-service.js';
 import { TranscriptionQueue } from './post-transcription/transcription-queue.js';
 import { createRedisClient } from './db/redis.js';
+import { RateLimits } from './rate-limits/rate-limits.js';
+import { rateLimitMiddleware } from './rate-limits/rate-limit-middleware.js';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 
@@ -166,6 +168,7 @@ export function createServices(deps: AppDeps) {
     liveTranscriptionMonitor,
     transcriptionQueue,
     postTranscription,
+    rateLimits: new RateLimits(deps.redis, config.rateLimits, logger),
   };
 }
 
@@ -196,7 +199,14 @@ export function createApp(deps: AppDeps, services: ReturnType<typeof createServi
   const router = express.Router({ strict: false });
   const registry = createApiRegistry();
   // Under NODE_ENV=test every JSON response is checked against its schema (a mismatch is a 500 there).
-  const ctx: RouteContext = { router, registry, authenticate: keyAuthenticator(config.apiSecret, (key) => services.apiKeys.resolve(key)), validateResponses: config.env === 'test' };
+  const ctx: RouteContext = {
+    router,
+    registry,
+    authenticate: keyAuthenticator(config.apiSecret, (key) => services.apiKeys.resolve(key)),
+    // Rate limits first: a request over its key's limit does no other work.
+    afterAuth: [rateLimitMiddleware(services.rateLimits)],
+    validateResponses: config.env === 'test',
+  };
 
   registerHealthRoutes(ctx, health);
   registerApiKeyRoutes(ctx, services.apiKeys);

@@ -56,6 +56,9 @@ export async function createTestApp(env: Record<string, string> = {}, opts: Test
     LIVEKIT_API_KEY: stack.livekitApiKey,
     LIVEKIT_API_SECRET: stack.livekitApiSecret,
     ...stack.passthrough,
+    // Rate-limit counters of their own, so that test files running at once do not share the API_SECRET's
+    // count; a replica shares its primary's, as replicas of one deployment do.
+    RATE_LIMIT_KEY_PREFIX: opts.replicaOf?.config.rateLimits.keyPrefix ?? `rtcstack-test:${randomBytes(6).toString('hex')}`,
     ...env,
   });
   const deps = createDeps(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));

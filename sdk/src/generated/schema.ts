@@ -5607,6 +5607,349 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live events: a Server-Sent Events stream, or the stored events as a paged list
+         * @description Every event that webhooks carry, also available live.
+         *
+         *     **With `Accept: text/event-stream`** the response is a Server-Sent Events stream: each event as `id: <position>`, `event: <type>`, `data: <the webhook body>`; a `: ping` comment every 15 s; `retry: 3000`. Reconnecting with `Last-Event-ID` (EventSource does it by itself) or `after` first replays the stored events after that position, then continues live: nothing is missed or repeated across a reconnect, whichever replica answers. `limit` and `cursor` do not apply.
+         *
+         *     **Otherwise** the stored events after `after` (or from the oldest kept, EVENTS_RETENTION_HOURS) as a JSON list, oldest first; page on with `cursor`, and poll for newer ones with `after` set to the last `position` seen.
+         *
+         *     Example: `curl -N -H "Accept: text/event-stream" -H "X-API-Key: $KEY" "$BASE/v1/events?type=participant_joined"`
+         *
+         *     Requires the scope `events:read`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Comma-separated room names: only events of these rooms */
+                    room?: string;
+                    /** @description Comma-separated event types: only these (room_created, room_closed, participant_joined, participant_left, track_published, recording_started, recording_stopped, ingress_started, ingress_stopped, transcription_completed) */
+                    type?: string;
+                    /** @description Resume after this event position: stored events after it come first, then live ones. For SSE the `Last-Event-ID` header, when sent, wins. */
+                    after?: string;
+                    /** @description Items per page (1–200) */
+                    limit?: number;
+                    /** @description The `nextCursor` of the previous page; omit for the first page */
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Server-Sent Events (Accept: text/event-stream), or a page of stored events */
+                200: {
+                    headers: {
+                        "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                        RateLimit: components["headers"]["RateLimit"];
+                        "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                        "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                        "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LiveEventList"];
+                        "text/event-stream": string;
+                    };
+                };
+                /** @description Invalid request (malformed JSON or a field that fails validation) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed for this caller (for an API key: it lacks the scope the operation requires) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The calling key is over its rate limit; retry after Retry-After seconds */
+                429: {
+                    headers: {
+                        "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                        RateLimit: components["headers"]["RateLimit"];
+                        "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                        "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                        "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                        "Retry-After": components["headers"]["Retry-After"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A dependency is down or too slow; retry later */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/ws/tickets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A single-use ticket to open GET /v1/ws without an X-API-Key header (browsers)
+         * @description The ticket works once, on any replica, within WS_TICKET_TTL_SECONDS (60 s by default), and carries the scopes of the key that asked for it.
+         *
+         *     Requires the scope `events:read`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Makes this POST safe to retry: the same key with the same request within 24 hours returns the first response (with `Idempotent-Replayed: true`) without doing the work again; with a different request it is a 409, and while the first is still running a 409 with `Retry-After`. Scoped to the calling API key. A UUID v4 is a fine value. */
+                    "Idempotency-Key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The ticket and the URL to connect to */
+                201: {
+                    headers: {
+                        "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                        RateLimit: components["headers"]["RateLimit"];
+                        "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                        "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                        "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                        /** @description Present, as `true`, when this is the stored response of an earlier request with the same Idempotency-Key: the work was not done again. */
+                        "Idempotent-Replayed"?: "true";
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WsTicket"];
+                    };
+                };
+                /** @description Invalid request (malformed JSON or a field that fails validation) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed for this caller (for an API key: it lacks the scope the operation requires) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflicts with the current state; or the Idempotency-Key was first used for a different request, or its first request is still in flight (then with Retry-After) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The calling key is over its rate limit; retry after Retry-After seconds */
+                429: {
+                    headers: {
+                        "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                        RateLimit: components["headers"]["RateLimit"];
+                        "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                        "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                        "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                        "Retry-After": components["headers"]["Retry-After"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A dependency is down or too slow; retry later */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/ws": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live events over a WebSocket (the same events, filters and resume as GET /v1/events)
+         * @description Connect with `Upgrade: websocket`, authenticated by `X-API-Key` or, where headers cannot be set (browsers), by `?ticket=` from POST /v1/ws/tickets. Filters `room` and `type` and the resume point `after` work as on GET /v1/events.
+         *
+         *     Each message is one event as JSON: `{ "position", "id", "type", "room", "createdAt", "data" }` (a `LiveEvent`). The server pings every 15 s and drops a client that does not pong; a client may send `{"type":"ping"}` and gets `{"type":"pong"}`. When the server restarts it closes with 1012: reconnect with `after` set to the last `position`.
+         *
+         *     Bad credentials, a missing scope or bad filters are answered as HTTP problem+json (401, 403, 400) instead of the upgrade; a plain GET without the upgrade is a 426.
+         *
+         *     Requires the scope `events:read`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Comma-separated room names: only events of these rooms */
+                    room?: string;
+                    /** @description Comma-separated event types: only these (room_created, room_closed, participant_joined, participant_left, track_published, recording_started, recording_stopped, ingress_started, ingress_stopped, transcription_completed) */
+                    type?: string;
+                    /** @description Resume after this event position: stored events after it come first, then live ones. For SSE the `Last-Event-ID` header, when sent, wins. */
+                    after?: string;
+                    /** @description A ticket from POST /v1/ws/tickets, for clients that cannot send X-API-Key (browsers) */
+                    ticket?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Switching Protocols: the WebSocket carries one LiveEvent per message */
+                101: {
+                    headers: {
+                        "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                        RateLimit: components["headers"]["RateLimit"];
+                        "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                        "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                        "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Invalid request (malformed JSON or a field that fails validation) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed for this caller (for an API key: it lacks the scope the operation requires) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Error */
+                426: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The calling key is over its rate limit; retry after Retry-After seconds */
+                429: {
+                    headers: {
+                        "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                        RateLimit: components["headers"]["RateLimit"];
+                        "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                        "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                        "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                        "Retry-After": components["headers"]["Retry-After"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A dependency is down or too slow; retry later */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/openapi.json": {
         parameters: {
             query?: never;
@@ -6563,6 +6906,50 @@ export interface components {
         };
         PostFailedCallback: {
             reason: string;
+        };
+        LiveEventList: {
+            events: components["schemas"]["LiveEvent"][];
+            /** @description Opaque; pass as `cursor` for the next page. Null on the last page. */
+            nextCursor: string | null;
+        };
+        LiveEvent: {
+            /**
+             * @description Where the event sits in the stream (opaque; the SSE `id`). Pass it as `after` or `Last-Event-ID` to resume after it.
+             * @example 7421-1038
+             */
+            position: string;
+            /**
+             * @description The event id, as webhooks carry it (X-Rtcstack-Event-Id)
+             * @example EV_3kq9v0x1
+             */
+            id: string;
+            /** @enum {string} */
+            type: "room_created" | "room_closed" | "participant_joined" | "participant_left" | "track_published" | "recording_started" | "recording_stopped" | "ingress_started" | "ingress_stopped" | "transcription_completed";
+            /** @description The room the event concerns, when it concerns one */
+            room: string | null;
+            /**
+             * Format: date-time
+             * @example 2025-01-01T12:00:00.000Z
+             */
+            createdAt: string;
+            /** @description As in the webhook body */
+            data: {
+                [key: string]: unknown;
+            };
+        };
+        WsTicket: {
+            /** @description Single use; pass as `?ticket=` to GET /v1/ws */
+            ticket: string;
+            /**
+             * Format: date-time
+             * @example 2025-01-01T12:00:00.000Z
+             */
+            expiresAt: string;
+            /**
+             * @description The WebSocket URL with the ticket in it
+             * @example wss://video.example.com/v1/ws?ticket=wst_…
+             */
+            url: string;
         };
     };
     responses: never;
