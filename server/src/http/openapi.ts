@@ -23,8 +23,29 @@ export function createApiRegistry(): OpenAPIRegistry {
     scheme: 'bearer',
     description: 'STT_INTERNAL_SECRET, shared with the transcription sidecars (internal endpoints only).',
   });
+  for (const [name, description, example] of RATE_LIMIT_HEADER_DOCS) {
+    registry.registerComponent('headers', name, { description, schema: { type: 'string', example } });
+  }
   return registry;
 }
+
+/** The rate-limit fields (server/src/rate-limits/) as documented once under components.headers. */
+const RATE_LIMIT_HEADER_DOCS = [
+  ['RateLimit-Policy', 'The quota the calling key is counted against (draft-ietf-httpapi-ratelimit-headers): `q` requests per `w` seconds.', '"default";q=600;w=60'],
+  ['RateLimit', 'What is left of the quota: `r` requests within the next `t` seconds. Absent while the limit cannot be enforced (Redis unavailable).', '"default";r=599;t=42'],
+  ['X-RateLimit-Limit', 'Requests allowed per minute for the calling key.', '600'],
+  ['X-RateLimit-Remaining', 'Requests left in the current minute. Absent while the limit cannot be enforced.', '599'],
+  ['X-RateLimit-Reset', 'When the current window ends, in Unix epoch seconds. Absent while the limit cannot be enforced.', '1705312800'],
+  ['Retry-After', 'Seconds to wait before retrying.', '42'],
+] as const;
+
+const headerRef = (name: string) => ({ $ref: `#/components/headers/${name}` });
+
+/** Response headers of an operation that counts against the calling key's rate limit. */
+export const RATE_LIMIT_HEADERS = Object.fromEntries(RATE_LIMIT_HEADER_DOCS.filter(([n]) => n !== 'Retry-After').map(([n]) => [n, headerRef(n)]));
+
+/** Response headers of a 429. */
+export const TOO_MANY_REQUESTS_HEADERS = { ...RATE_LIMIT_HEADERS, 'Retry-After': headerRef('Retry-After') };
 
 /** Builds the OpenAPI 3.1 document from everything registered so far. */
 export function buildOpenApiDocument(registry: OpenAPIRegistry, version: string) {

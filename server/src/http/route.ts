@@ -3,6 +3,7 @@ import type { NextFunction, Request, RequestHandler, Response, Router } from 'ex
 import { z, type ZodType } from 'zod';
 import { ValidationError, type FieldError } from './errors.js';
 import { ProblemSchema } from './schemas.js';
+import { RATE_LIMIT_HEADERS, TOO_MANY_REQUESTS_HEADERS } from './openapi.js';
 import { apiKeyGuard, scopeGuard, type Authenticator } from './auth.js';
 import type { Scope } from './scopes.js';
 
@@ -85,6 +86,7 @@ const ERROR_TITLES: Record<number, string> = {
   409: 'Conflicts with the current state',
   413: 'Body too large',
   415: 'Body is not JSON',
+  429: 'The calling key is over its rate limit; retry after Retry-After seconds',
   502: 'An upstream service answered wrongly',
   503: 'A dependency is down or too slow; retry later',
 };
@@ -98,7 +100,11 @@ export function defineRoute<P extends AnyObject = AnyObject, Q extends AnyObject
   if (auth === 'apiKey' && !spec.scope) throw new Error(`${spec.method.toUpperCase()} ${spec.path} needs a scope`);
   const errorStatuses = new Set<number>([...(spec.errors ?? []), 503]);
   if (auth !== 'public') errorStatuses.add(401);
-  if (spec.scope) errorStatuses.add(403);
+  // An operation with a scope is an API-key one, counted against the key's rate limit.
+  if (spec.scope) {
+    errorStatuses.add(403);
+    errorStatuses.add(429);
+  }
   if (spec.params || spec.query || spec.body) errorStatuses.add(400);
   if (spec.body) {
     errorStatuses.add(413);
@@ -106,14 +112,16 @@ export function defineRoute<P extends AnyObject = AnyObject, Q extends AnyObject
   }
 
   const responses: RouteConfig['responses'] = {};
+  const rateLimited = spec.scope ? { headers: RATE_LIMIT_HEADERS } : {};
   for (const [status, r] of Object.entries(spec.responses)) {
     responses[status] = r.schema
-      ? { description: r.description, content: { [r.contentType ?? 'application/json']: { schema: r.schema } } }
-      : { description: r.description };
+      ? { description: r.description, ...rateLimited, content: { [r.contentType ?? 'application/json']: { schema: r.schema } } }
+      : { description: r.description, ...rateLimited };
   }
   for (const status of [...errorStatuses].sort()) {
     responses[status] = {
       description: ERROR_TITLES[status] ?? 'Error',
+      ...(status === 429 ? { headers: TOO_MANY_REQUESTS_HEADERS } : {}),
       content: { 'application/problem+json': { schema: ProblemSchema } },
     };
   }
