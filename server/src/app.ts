@@ -50,6 +50,9 @@ import { TranscriptionsStore } from './transcriptions/transcriptions-store.js';
 import { registerPostTranscriptionRoutes } from './post-transcription/post-transcription-routes.js';
 import { PostTranscriptionService } from './post-transcription/post-transcription-service.js';
 import { TranscriptionQueue } from './post-transcription/transcription-queue.js';
+import { idempotencyMiddleware } from './idempotency/idempotency-middleware.js';
+import { IdempotencyStore } from './idempotency/idempotency-store.js';
+import { IdempotencySweeper } from './idempotency/idempotency-sweeper.js';
 import { createRedisClient } from './db/redis.js';
 import { RateLimits } from './rate-limits/rate-limits.js';
 import { rateLimitMiddleware } from './rate-limits/rate-limit-middleware.js';
@@ -149,8 +152,12 @@ export function createServices(deps: AppDeps) {
     { callbackUrl: config.sidecars.internalUrl, configured: Boolean(config.sidecars.sttPostUrl) },
     logger,
   );
+  const idempotency = new IdempotencyStore(db);
+  const idempotencySweeper = new IdempotencySweeper(idempotency, { intervalSeconds: config.idempotency.sweepIntervalSeconds }, logger);
   return {
     audit,
+    idempotency,
+    idempotencySweeper,
     apiKeys,
     apiKeyUsage,
     tokens,
@@ -208,6 +215,8 @@ export function createApp(deps: AppDeps, services: ReturnType<typeof createServi
     validateResponses: config.env === 'test',
   };
 
+  // Idempotency-Key on POST, after the rate limit (a request over its key's limit claims no key).
+  ctx.afterAuth = [...(ctx.afterAuth ?? []), idempotencyMiddleware(services.idempotency, { lockSeconds: config.idempotency.lockSeconds })];
   registerHealthRoutes(ctx, health);
   registerApiKeyRoutes(ctx, services.apiKeys);
   registerTokenRoutes(ctx, tokens);

@@ -23,6 +23,7 @@ async function main(): Promise<void> {
   const services = createServices(deps);
   const app = createApp(deps, services);
   await services.deliveryWorker.start();
+  services.idempotencySweeper.start();
   if (config.sidecars.sttLiveUrl) services.liveTranscriptionMonitor.start();
   const server: Server = app.listen(config.http.port, config.http.host, () => {
     logger.info({ host: config.http.host, port: config.http.port, version: config.version }, 'control plane listening');
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
       await services.deliveryWorker.stop();
       await services.liveTranscriptionMonitor.stop();
       await services.transcriptionQueue.stop();
+      await services.idempotencySweeper.stop();
       await services.apiKeyUsage.stop(); // writes the last counts before the pool closes
       await deps.db.destroy().catch((err: unknown) => logger.error({ err }, 'closing the Postgres pool failed'));
       await closeRedis(deps.redis);

@@ -81,6 +81,7 @@ export async function createTestApp(env: Record<string, string> = {}, opts: Test
       await services.deliveryWorker.stop();
       await services.liveTranscriptionMonitor.stop();
       await services.transcriptionQueue.stop();
+      await services.idempotencySweeper.stop();
       await services.apiKeyUsage.stop();
       await deps.db.destroy();
       await closeRedis(deps.redis);
