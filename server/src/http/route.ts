@@ -1,8 +1,9 @@
-import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
+import type { OpenAPIRegistry, ResponseConfig, RouteConfig } from '@asteasolutions/zod-to-openapi';
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import { z, type ZodType } from 'zod';
 import { ValidationError, type FieldError } from './errors.js';
 import { ProblemSchema } from './schemas.js';
+import { IDEMPOTENCY_HEADER, IdempotencyKeyHeaderSchema, REPLAYED_HEADER } from '../idempotency/idempotency-schemas.js';
 import { RATE_LIMIT_HEADERS, TOO_MANY_REQUESTS_HEADERS } from './openapi.js';
 import { apiKeyGuard, scopeGuard, type Authenticator } from './auth.js';
 import type { Scope } from './scopes.js';
@@ -91,6 +92,16 @@ const ERROR_TITLES: Record<number, string> = {
   503: 'A dependency is down or too slow; retry later',
 };
 
+/** The optional request header of every POST an API key may call (server/src/idempotency/). */
+const IdempotencyHeadersSchema = z.object({ [IDEMPOTENCY_HEADER]: IdempotencyKeyHeaderSchema.optional() });
+const REPLAYED_HEADER_DOC = { description: 'Present, as `true`, when this is the stored response of an earlier request with the same Idempotency-Key: the work was not done again.', schema: { type: 'string' as const, enum: ['true'] } };
+const IDEMPOTENT_CONFLICT = `${ERROR_TITLES[409]}; or the ${IDEMPOTENCY_HEADER} was first used for a different request, or its first request is still in flight (then with Retry-After)`;
+
+/** True when API keys may call a route, so that `req.principal` is set and the afterAuth middlewares apply. */
+function admitsApiKey(auth: RouteAuth): boolean {
+  return auth === 'apiKey' || (typeof auth === 'object' && (auth.security ?? []).some((s) => 'apiKey' in s));
+}
+
 /** Registers a route on the router and its operation in the OpenAPI registry, from one spec. */
 export function defineRoute<P extends AnyObject = AnyObject, Q extends AnyObject = AnyObject, B extends ZodType = ZodType, const R extends ResponseSpecs = ResponseSpecs>(
   ctx: RouteContext,
@@ -106,6 +117,12 @@ export function defineRoute<P extends AnyObject = AnyObject, Q extends AnyObject
     errorStatuses.add(429);
   }
   if (spec.params || spec.query || spec.body) errorStatuses.add(400);
+  // A POST an API key calls takes Idempotency-Key: a malformed one is a 400, a reused or in-flight one a 409.
+  const idempotent = spec.method === 'post' && admitsApiKey(auth);
+  if (idempotent) {
+    errorStatuses.add(400);
+    errorStatuses.add(409);
+  }
   if (spec.body) {
     errorStatuses.add(413);
     errorStatuses.add(415);
@@ -118,9 +135,12 @@ export function defineRoute<P extends AnyObject = AnyObject, Q extends AnyObject
       ? { description: r.description, ...rateLimited, content: { [r.contentType ?? 'application/json']: { schema: r.schema } } }
       : { description: r.description, ...rateLimited };
   }
+  if (idempotent) {
+    for (const r of Object.values(responses) as ResponseConfig[]) r.headers = { ...(r.headers as Record<string, unknown>), [REPLAYED_HEADER]: REPLAYED_HEADER_DOC } as ResponseConfig['headers'];
+  }
   for (const status of [...errorStatuses].sort()) {
     responses[status] = {
-      description: ERROR_TITLES[status] ?? 'Error',
+      description: (idempotent && status === 409 ? IDEMPOTENT_CONFLICT : ERROR_TITLES[status]) ?? 'Error',
       ...(status === 429 ? { headers: TOO_MANY_REQUESTS_HEADERS } : {}),
       content: { 'application/problem+json': { schema: ProblemSchema } },
     };
@@ -137,6 +157,7 @@ export function defineRoute<P extends AnyObject = AnyObject, Q extends AnyObject
     request: {
       params: spec.params,
       query: spec.query,
+      headers: idempotent ? IdempotencyHeadersSchema : undefined,
       // A body whose every field is optional may be omitted.
       body: spec.body ? { content: { 'application/json': { schema: spec.body } }, required: !spec.body.safeParse({}).success } : undefined,
     },
