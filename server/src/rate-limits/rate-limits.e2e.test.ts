@@ -111,6 +111,16 @@ describe('rate limits on the real Redis', () => {
     expect(await limits.check({ ...own, keyId: `${t.prefix}-free`, rateLimitPerMinute: 0 })).toBeUndefined();
   });
 
+  it('documents the 429 and the rate-limit headers on every API-key operation, and neither on public ones', async () => {
+    const t = await app();
+    const doc = (await request(t.app).get('/v1/openapi.json').expect(200)).body;
+    expect(Object.keys(doc.components.headers)).toEqual(expect.arrayContaining(['RateLimit', 'RateLimit-Policy', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'Retry-After']));
+    const token = doc.paths['/v1/token'].post;
+    expect(token.responses['429'].headers['Retry-After']).toEqual({ $ref: '#/components/headers/Retry-After' });
+    expect(token.responses['200'].headers.RateLimit).toEqual({ $ref: '#/components/headers/RateLimit' });
+    expect(doc.paths['/v1/health'].get.responses['429']).toBeUndefined();
+  });
+
   it('fails open while Redis is down: requests succeed without waiting, the outage is logged once and counted', async () => {
     // A command timeout far above the bound below: a request that waited on Redis would show.
     const t = await app({ REDIS_URL: `redis://127.0.0.1:${await closedPort()}`, REDIS_TIMEOUT_MS: '5000' });
