@@ -50,6 +50,10 @@ import { TranscriptionsStore } from './transcriptions/transcriptions-store.js';
 import { registerPostTranscriptionRoutes } from './post-transcription/post-transcription-routes.js';
 import { PostTranscriptionService } from './post-transcription/post-transcription-service.js';
 import { TranscriptionQueue } from './post-transcription/transcription-queue.js';
+import { Metrics } from './metrics/metrics.js';
+import { httpMetrics } from './metrics/metrics-middleware.js';
+import { registerMetricsRoutes } from './metrics/metrics-routes.js';
+import { MetricsStore } from './metrics/metrics-store.js';
 import { idempotencyMiddleware } from './idempotency/idempotency-middleware.js';
 import { IdempotencyStore } from './idempotency/idempotency-store.js';
 import { IdempotencySweeper } from './idempotency/idempotency-sweeper.js';
@@ -116,11 +120,12 @@ export function createServices(deps: AppDeps) {
   const ingress = new IngressService(livekit.ingress);
   const probeOpts = { timeoutMs: config.sidecars.healthTimeoutMs, cacheMs: config.sidecars.healthCacheMs };
   const sttPostProbe = new SidecarProbe(config.sidecars.sttPostUrl, probeOpts);
+  const sttLiveProbe = new SidecarProbe(config.sidecars.sttLiveUrl, probeOpts);
   const health = new HealthService({
     version: config.version,
     pingDatabase: () => pingDatabase(db),
     livekit: livekit.rooms,
-    sttLive: new SidecarProbe(config.sidecars.sttLiveUrl, probeOpts),
+    sttLive: sttLiveProbe,
     sttPost: sttPostProbe,
   });
   const events = new LiveKitEventsStore(db);
@@ -154,6 +159,17 @@ export function createServices(deps: AppDeps) {
   );
   const idempotency = new IdempotencyStore(db);
   const idempotencySweeper = new IdempotencySweeper(idempotency, { intervalSeconds: config.idempotency.sweepIntervalSeconds }, logger);
+  const rateLimits = new RateLimits(deps.redis, config.rateLimits, logger);
+  const metrics = new Metrics(
+    {
+      store: new MetricsStore(db),
+      listRooms: () => livekit.rooms.listRooms(),
+      sidecars: { 'stt-live': sttLiveProbe, 'stt-post': sttPostProbe },
+      rateLimits: () => rateLimits.stats(),
+    },
+    { version: config.version, cacheMs: config.metrics.cacheMs, timeoutMs: Math.min(1000, config.upstreamTimeoutMs) },
+    logger,
+  );
   return {
     audit,
     idempotency,
@@ -170,12 +186,13 @@ export function createServices(deps: AppDeps) {
     webhooks,
     livekitEvents,
     deliveryWorker,
+    metrics,
     transcriptionsStore,
     liveTranscription,
     liveTranscriptionMonitor,
     transcriptionQueue,
     postTranscription,
-    rateLimits: new RateLimits(deps.redis, config.rateLimits, logger),
+    rateLimits,
   };
 }
 
@@ -189,6 +206,7 @@ export function createApp(deps: AppDeps, services: ReturnType<typeof createServi
   app.set('etag', false); // JSON API responses are not conditionally fetched; hashing every body costs
   app.set('trust proxy', config.http.trustProxy);
   app.set('query parser', 'simple');
+  app.use(httpMetrics(services.metrics));
   app.use(requestLogger(logger));
   // Ahead of every route, so that a key's refusals (a missing scope, a rate limit) are counted too.
   app.use(services.apiKeyUsage.middleware);
@@ -243,6 +261,7 @@ export function createApp(deps: AppDeps, services: ReturnType<typeof createServi
       res.json(document as { openapi: string });
     },
   });
+  registerMetricsRoutes(ctx, services.metrics, { token: config.metrics.token });
 
   app.use(router);
   app.use(notFoundHandler);

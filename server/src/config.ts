@@ -81,6 +81,12 @@ const envSchema = z.object({
   IDEMPOTENCY_LOCK_SECONDS: positiveInt.max(3600).default(60),
   IDEMPOTENCY_SWEEP_SECONDS: positiveInt.default(600),
   TRUST_PROXY: bool.default(false),
+  METRICS_TOKEN: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === '' ? undefined : v))
+    .pipe(z.string().min(16, 'METRICS_TOKEN must be at least 16 characters (or unset, which turns /metrics off)').optional()),
+  METRICS_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
 }).superRefine((e, ctx) => {
   // Sidecars and the control plane authenticate each other with this secret, so it must exist once one is configured.
   if ((e.STT_LIVE_URL?.trim() || e.STT_POST_URL?.trim()) && (e.STT_INTERNAL_SECRET ?? '').length < 16) {
@@ -159,6 +165,12 @@ export interface Config {
     /** Body limit of the internal endpoints (a long transcript arrives in one result). */
     readonly internalBodyLimit: string;
   };
+  readonly metrics: {
+    /** Bearer token a Prometheus scrape of /metrics must present; undefined refuses every scrape. */
+    readonly token?: string;
+    /** How long values read at scrape time (Postgres counts, LiveKit rooms) are reused. */
+    readonly cacheMs: number;
+  };
 }
 
 /** Service version reported by /v1/health and the OpenAPI document. */
@@ -227,6 +239,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       sttPostMaintenanceSeconds: e.STT_POST_MAINTENANCE_SECONDS,
       internalBodyLimit: e.INTERNAL_BODY_LIMIT,
     },
+    metrics: { token: e.METRICS_TOKEN, cacheMs: e.METRICS_CACHE_MS },
   };
   return deepFreeze(config);
 }

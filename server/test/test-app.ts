@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Express } from 'express';
 import request from 'supertest';
 import knexFactory from 'knex';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import { createApp, createDeps, createServices, type AppDeps } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
@@ -31,6 +31,8 @@ export interface TestApp {
 export interface TestAppOptions {
   /** Attach to this TestApp's database instead of cloning a new one: a second replica of the same deployment. Close it before the TestApp it shares with. */
   replicaOf?: TestApp;
+  /** Where the app logs (a test that reads log lines passes a pino writing to a stream); silent by default. */
+  logger?: Logger;
 }
 
 /** Creates a TestApp; `env` overrides any configuration variable (e.g. to point at a dead dependency). */
@@ -61,7 +63,7 @@ export async function createTestApp(env: Record<string, string> = {}, opts: Test
     RATE_LIMIT_KEY_PREFIX: opts.replicaOf?.config.rateLimits.keyPrefix ?? `rtcstack-test:${randomBytes(6).toString('hex')}`,
     ...env,
   });
-  const deps = createDeps(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
+  const deps = createDeps(config, opts.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
   const services = createServices(deps);
   const app = createApp(deps, services);
   await redisSettled(deps.redis);

@@ -23,6 +23,11 @@ export function createApiRegistry(): OpenAPIRegistry {
     scheme: 'bearer',
     description: 'STT_INTERNAL_SECRET, shared with the transcription sidecars (internal endpoints only).',
   });
+  registry.registerComponent('securitySchemes', 'metricsToken', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'METRICS_TOKEN from the server\'s environment, for Prometheus scrapes of /metrics only.',
+  });
   for (const [name, description, example] of RATE_LIMIT_HEADER_DOCS) {
     registry.registerComponent('headers', name, { description, schema: { type: 'string', example } });
   }
