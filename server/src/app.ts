@@ -50,6 +50,7 @@ import { TranscriptionsStore } from './transcriptions/transcriptions-store.js';
 import { registerPostTranscriptionRoutes } from './post-transcription/post-transcription-routes.js';
 import { PostTranscriptionService } from './post-transcription/post-transcription-service.js';
 import { TranscriptionQueue } from './post-transcription/transcription-queue.js';
+import { registerDocsRoutes } from './docs/docs-routes.js';
 import { Metrics } from './metrics/metrics.js';
 import { httpMetrics } from './metrics/metrics-middleware.js';
 import { registerMetricsRoutes } from './metrics/metrics-routes.js';
@@ -261,6 +262,7 @@ export function createApp(deps: AppDeps, services: ReturnType<typeof createServi
       res.json(document as { openapi: string });
     },
   });
+  registerDocsRoutes(ctx, { openApiPath: '/v1/openapi.json' });
   registerMetricsRoutes(ctx, services.metrics, { token: config.metrics.token });
 
   app.use(router);

@@ -10,7 +10,8 @@ export function createApiRegistry(): OpenAPIRegistry {
     type: 'apiKey',
     in: 'header',
     name: 'X-API-Key',
-    description: 'The server-side API_SECRET.',
+    description:
+      'An API key in the `X-API-Key` header. Create keys with `POST /v1/api-keys` (the plaintext `rtc_live_…` key is shown once) and give each only the scopes it needs: every operation names its scope (`rooms:read`, `recordings:write`, …), and a key without it gets 403 naming the missing scope. `API_SECRET` from the server\'s environment is the bootstrap key: it holds every scope (`*`), so use it to create the first keys.',
   });
   registry.registerComponent('securitySchemes', 'participantToken', {
     type: 'http',
@@ -60,7 +61,7 @@ export function buildOpenApiDocument(registry: OpenAPIRegistry, version: string)
       title: 'rtcstack API',
       version,
       description:
-        'Self-hosted video platform API. Every request needs `X-API-Key: <API_SECRET>` unless the operation says otherwise. Errors are RFC 9457 `application/problem+json`.',
+        'Self-hosted video platform API. Every request needs an `X-API-Key` holding the scope its operation names (or `API_SECRET`, which holds every scope) unless the operation says otherwise. Errors are RFC 9457 `application/problem+json`. This reference is served interactively at `/docs`.',
     },
     servers: [{ url: '/' }],
     security: [{ apiKey: [] }],
