@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { EventFilter, EventType } from '../livekit-events/event-catalogue.js';
+import { EventsStore } from '../events/events-store.js';
 
 const randomId = (prefix: string) => `${prefix}_${randomBytes(9).toString('base64url')}`;
 import type { Knex } from 'knex';
@@ -79,7 +80,11 @@ function toDelivery(r: Row): Delivery {
 
 /** Postgres access for webhooks and their outbox. */
 export class WebhooksStore {
-  constructor(private readonly db: Knex) {}
+  /** `events` keeps every enqueued event for live streams; bound to the same transaction as the outbox. */
+  constructor(
+    private readonly db: Knex,
+    private readonly events: EventsStore = new EventsStore(db),
+  ) {}
 
   async create(w: Pick<Webhook, 'id' | 'url' | 'events' | 'secret'>): Promise<Webhook> {
     const [row] = await this.db('webhooks').insert(w).returning('*');
@@ -126,6 +131,8 @@ export class WebhooksStore {
    * the transaction that records the event (UnitOfWork), so both commit together.
    */
   async enqueue(event: { id: string; type: string; body: Record<string, unknown> }): Promise<number> {
+    // Every event is also kept for /v1/events and /v1/ws, whether or not a webhook wants it.
+    await this.events.append(event);
     const hooks = await this.db('webhooks').where({ enabled: true }).andWhere((q) => q.whereRaw('? = ANY(events)', [event.type]).orWhereRaw(`'*' = ANY(events)`));
     if (hooks.length === 0) return 0;
     const rows = hooks.map((h: Row) => ({ id: randomId('dl'), webhook_id: h.id, event_id: event.id, event_type: event.type, body: event.body }));
