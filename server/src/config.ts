@@ -76,6 +76,11 @@ const envSchema = z.object({
   WEBHOOK_DISABLE_AFTER: positiveInt.default(20),
   WEBHOOK_CONCURRENCY: positiveInt.max(256).default(32),
   WEBHOOK_POLL_MS: positiveInt.default(250),
+  EVENTS_RETENTION_HOURS: positiveInt.max(24 * 365).default(72),
+  EVENTS_HEARTBEAT_MS: positiveInt.max(300_000).default(15_000),
+  EVENTS_POLL_MS: positiveInt.max(60_000).default(2000),
+  EVENTS_PRUNE_INTERVAL_MS: positiveInt.default(600_000),
+  WS_TICKET_TTL_SECONDS: positiveInt.max(3600).default(60),
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must look like 100kb').default('100kb'),
   SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
   IDEMPOTENCY_LOCK_SECONDS: positiveInt.max(3600).default(60),
@@ -145,6 +150,18 @@ export interface Config {
     readonly disableAfter: number;
     readonly concurrency: number;
     readonly pollMs: number;
+  };
+  /** Live events (/v1/events, /v1/ws). */
+  readonly events: {
+    /** How long events are kept for replays and the list; older ones are pruned. */
+    readonly retentionHours: number;
+    readonly pruneIntervalMs: number;
+    /** SSE `: ping` and WebSocket ping interval. */
+    readonly heartbeatMs: number;
+    /** How often a replica's hub reads new events without a notification (the safety net under NOTIFY). */
+    readonly pollMs: number;
+    /** Lifetime of a single-use /v1/ws ticket. */
+    readonly ticketTtlSeconds: number;
   };
   readonly sidecars: {
     readonly sttLiveUrl?: string;
@@ -224,6 +241,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       disableAfter: e.WEBHOOK_DISABLE_AFTER,
       concurrency: e.WEBHOOK_CONCURRENCY,
       pollMs: e.WEBHOOK_POLL_MS,
+    },
+    events: {
+      retentionHours: e.EVENTS_RETENTION_HOURS,
+      pruneIntervalMs: e.EVENTS_PRUNE_INTERVAL_MS,
+      heartbeatMs: e.EVENTS_HEARTBEAT_MS,
+      pollMs: e.EVENTS_POLL_MS,
+      ticketTtlSeconds: e.WS_TICKET_TTL_SECONDS,
     },
     sidecars: {
       sttLiveUrl: e.STT_LIVE_URL,
