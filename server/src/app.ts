@@ -35,6 +35,12 @@ import { DeliveryWorker } from './webhooks/delivery-worker.js';
 import { registerWebhookRoutes } from './webhooks/webhooks-routes.js';
 import { WebhooksService } from './webhooks/webhooks-service.js';
 import { WebhooksStore } from './webhooks/webhooks-store.js';
+import { EventHub } from './events/event-hub.js';
+import { registerEventRoutes } from './events/events-routes.js';
+import { LiveEventsService } from './events/events-service.js';
+import { provideEventsSocket } from './events/events-socket.js';
+import { EventsStore } from './events/events-store.js';
+import { WsTicketsStore } from './events/ws-tickets-store.js';
 import { registerRecordingRoutes } from './recordings/recordings-routes.js';
 import { RecordingsService } from './recordings/recordings-service.js';
 import { RecordingsStore } from './recordings/recordings-store.js';
@@ -130,10 +136,16 @@ export function createServices(deps: AppDeps) {
     sttPost: sttPostProbe,
   });
   const events = new LiveKitEventsStore(db);
+  // Live events: every event the outbox records is also stored; once its transaction commits, the
+  // hub of this replica reads it at once and every other replica's on NOTIFY.
+  const liveEventsStore = new EventsStore(db);
+  const eventHub = new EventHub(liveEventsStore, { databaseUrl: config.database.url, pollMs: config.events.pollMs }, logger);
+  const announce = () => eventHub.announce();
+  const liveEvents = new LiveEventsService(liveEventsStore, new WsTicketsStore(db), eventHub, config.events, logger);
   const webhooksStore = new WebhooksStore(db);
   const webhooks = new WebhooksService(webhooksStore, config.webhooks);
   const livekitEvents = new LiveKitEventsService(
-    new UnitOfWork(db, (trx) => ({ events: new LiveKitEventsStore(trx), outbox: new WebhooksStore(trx), recordings: new RecordingsStore(trx), tracks: new RecordingTracksStore(trx) })),
+    new UnitOfWork(db, (trx) => ({ events: new LiveKitEventsStore(trx), outbox: new WebhooksStore(trx, new EventsStore(trx, announce)), recordings: new RecordingsStore(trx), tracks: new RecordingTracksStore(trx) })),
     () => webhooks.notifyWorkers(),
   );
   const deliveryWorker = new DeliveryWorker(webhooksStore, { ...config.webhooks, databaseUrl: config.database.url }, logger);
@@ -149,7 +161,7 @@ export function createServices(deps: AppDeps) {
     logger,
   });
   const postTranscription = new PostTranscriptionService(
-    new UnitOfWork(db, (trx) => ({ transcriptions: new TranscriptionsStore(trx), outbox: new WebhooksStore(trx) })),
+    new UnitOfWork(db, (trx) => ({ transcriptions: new TranscriptionsStore(trx), outbox: new WebhooksStore(trx, new EventsStore(trx, announce)) })),
     transcriptionsStore,
     recordings,
     transcriptionQueue,
@@ -186,6 +198,7 @@ export function createServices(deps: AppDeps) {
     events,
     webhooks,
     livekitEvents,
+    liveEvents,
     deliveryWorker,
     metrics,
     transcriptionsStore,
@@ -248,6 +261,8 @@ export function createApp(deps: AppDeps, services: ReturnType<typeof createServi
   registerWebhookRoutes(ctx, webhooks);
   registerLiveTranscriptionRoutes(ctx, liveTranscription, { internalSecret: config.sidecars.internalSecret });
   registerPostTranscriptionRoutes(ctx, postTranscription, { internalSecret: config.sidecars.internalSecret });
+  // GET /v1/ws is served on the HTTP server's upgrade event: attachWebSocket(server, app) picks it up.
+  provideEventsSocket(app, registerEventRoutes(ctx, services.liveEvents, logger));
 
   let document: unknown;
   defineRoute(ctx, {

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { createApp, createDeps, createServices } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { migrateLatest } from './db/knex.js';
+import { attachWebSocket } from './events/events-socket.js';
 import { closeRedis } from './db/redis.js';
 import { createLogger } from './http/logging.js';
 
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
   const services = createServices(deps);
   const app = createApp(deps, services);
   await services.deliveryWorker.start();
+  services.liveEvents.start();
   services.idempotencySweeper.start();
   if (config.sidecars.sttLiveUrl) services.liveTranscriptionMonitor.start();
   const server: Server = app.listen(config.http.port, config.http.host, () => {
@@ -35,6 +37,7 @@ async function main(): Promise<void> {
   });
   server.keepAliveTimeout = 65_000; // longer than common load balancers' idle timeout
   server.headersTimeout = 66_000;
+  const eventsSocket = attachWebSocket(server, app);
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -46,9 +49,14 @@ async function main(): Promise<void> {
       server.closeAllConnections();
     }, config.http.shutdownGraceMs);
     force.unref();
+    // Live-event streams never finish by themselves: end them now, so that their clients resume on
+    // another replica from their last id (and the server can close).
+    services.liveEvents.closeStreams();
+    eventsSocket.close();
     server.close(async () => {
       clearTimeout(force);
       await services.deliveryWorker.stop();
+      await services.liveEvents.stop();
       await services.liveTranscriptionMonitor.stop();
       await services.transcriptionQueue.stop();
       await services.idempotencySweeper.stop();

@@ -81,6 +81,7 @@ export async function createTestApp(env: Record<string, string> = {}, opts: Test
     prefix: `t${randomBytes(4).toString('hex')}`,
     async close() {
       await services.deliveryWorker.stop();
+      await services.liveEvents.stop();
       await services.liveTranscriptionMonitor.stop();
       await services.transcriptionQueue.stop();
       await services.idempotencySweeper.stop();

@@ -22,6 +22,8 @@ export interface ResponseSpec {
   description: string;
   schema?: ZodType;
   contentType?: string;
+  /** Other content types the same status may carry (e.g. `text/event-stream`): documented, not validated. */
+  alternatives?: Record<string, ZodType>;
 }
 
 /** The success responses of a route, by status. */
@@ -132,7 +134,7 @@ export function defineRoute<P extends AnyObject = AnyObject, Q extends AnyObject
   const rateLimited = spec.scope ? { headers: RATE_LIMIT_HEADERS } : {};
   for (const [status, r] of Object.entries(spec.responses)) {
     responses[status] = r.schema
-      ? { description: r.description, ...rateLimited, content: { [r.contentType ?? 'application/json']: { schema: r.schema } } }
+      ? { description: r.description, ...rateLimited, content: { [r.contentType ?? 'application/json']: { schema: r.schema }, ...alternativeContent(r) } }
       : { description: r.description, ...rateLimited };
   }
   if (idempotent) {
@@ -180,6 +182,11 @@ export function defineRoute<P extends AnyObject = AnyObject, Q extends AnyObject
     }
   };
   ctx.router[spec.method](spec.path, ...guards, handle);
+}
+
+/** The OpenAPI content entries of a response's alternative content types. */
+function alternativeContent(r: ResponseSpec): Record<string, { schema: ZodType }> {
+  return Object.fromEntries(Object.entries(r.alternatives ?? {}).map(([type, schema]) => [type, { schema }]));
 }
 
 function parsePart(where: string, schema: ZodType | undefined, value: unknown, errors: FieldError[]): unknown {
