@@ -22,7 +22,8 @@ export interface ClientOptions {
 }
 
 type HttpMethod = 'get' | 'put' | 'post' | 'delete' | 'patch';
-type Media = `${string}/${string}`;
+// The typed methods read JSON: a route's other representations (the SSE of GET /v1/events) have helpers of their own.
+type Media = 'application/json';
 /** The API's paths that answer a method. */
 export type PathsWith<M extends HttpMethod> = { [P in keyof paths]: paths[P] extends { [K in M]: unknown } ? P : never }[keyof paths];
 type RequiredKeysOf<T> = { [K in keyof T]-?: object extends Pick<T, K> ? never : K }[keyof T];

@@ -1,13 +1,17 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { RtcstackError } from './errors.js';
+import type { components } from './generated/schema.js';
 import { backoffDelayMs, sleep, type Fetch, type RetryOptions } from './retry.js';
+
+/** An event type of the API's catalogue. */
+export type EventType = components['schemas']['LiveEvent']['type'];
 
 /** One live event: the same body a webhook delivery carries, and its position in the stream. */
 export interface RtcstackEvent {
   /** The event's id (a webhook delivery of it carries the same one in X-Rtcstack-Event-Id). */
   id: string;
   /** The catalogue type, e.g. `room_created` or `recording_stopped`. */
-  type: string;
+  type: EventType;
   createdAt: string;
   data: Record<string, unknown>;
   /** Where the event sits in the stream (the SSE `id:`): pass it as `after` to resume from here later. */
@@ -16,10 +20,10 @@ export interface RtcstackEvent {
 
 /** Which events, and from where. */
 export interface EventsOptions {
-  /** Only this room's events. */
-  room?: string;
+  /** Only the events of this room (or these rooms). */
+  room?: string | string[];
   /** Only these event types. */
-  types?: string[];
+  types?: EventType[];
   /** Start after this position (a `position` seen before); omitted, the stream starts with what happens next. */
   after?: string;
   /** Ends the iteration (the loop finishes without an error). */
@@ -136,8 +140,9 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 
 function eventsUrl(baseUrl: string, opts: EventsOptions): string {
   const url = new URL(`${baseUrl}/v1/events`);
-  if (opts.room) url.searchParams.set('room', opts.room);
-  if (opts.types?.length) url.searchParams.set('types', opts.types.join(','));
+  const rooms = typeof opts.room === 'string' ? [opts.room] : (opts.room ?? []);
+  if (rooms.length) url.searchParams.set('room', rooms.join(','));
+  if (opts.types?.length) url.searchParams.set('type', opts.types.join(','));
   if (opts.after) url.searchParams.set('after', opts.after);
   return url.toString();
 }

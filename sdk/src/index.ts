@@ -4,7 +4,7 @@
  */
 export { createClient, type ClientOptions, type RtcstackClient, type ClientMethod, type PathsWith, type Success } from './client.js';
 export { RtcstackError, parseRetryAfter, type Problem } from './errors.js';
-export { EventStreamError, type EventsOptions, type RtcstackEvent } from './events.js';
+export { EventStreamError, type EventsOptions, type EventType, type RtcstackEvent } from './events.js';
 export type { ListItem, ListPath, PaginateOptions } from './paginate.js';
 export { backoffDelayMs, isRetrySafe, type Fetch, type RetryOptions } from './retry.js';
 export { verifyWebhook } from './webhooks.js';

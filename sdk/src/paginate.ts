@@ -5,7 +5,7 @@ type GetOperation<P extends GetPath> = paths[P]['get'];
 type Page<P extends GetPath> = GetOperation<P> extends { responses: { 200: { content: { 'application/json': infer D } } } } ? D : never;
 
 /** The API's lists that page with `cursor` and answer `nextCursor`. */
-export type ListPath = { [P in GetPath]: 'nextCursor' extends keyof Page<P> ? P : never }[GetPath];
+export type ListPath = { [P in GetPath]: [Page<P>] extends [never] ? never : Page<P> extends { nextCursor: string | null } ? P : never }[GetPath];
 
 /** The element type of a list's array field (`rooms`, `recordings`, …). */
 export type ListItem<P extends ListPath> = {

@@ -56,7 +56,7 @@ describe('the events iterator', () => {
     const url = new URL(c.seen[0]!.url);
     expect(url.pathname).toBe('/v1/events');
     expect(url.searchParams.get('room')).toBe('r');
-    expect(url.searchParams.get('types')).toBe('room_created,participant_joined');
+    expect(url.searchParams.get('type')).toBe('room_created,participant_joined');
     expect(c.seen[0]).toMatchObject({ accept: 'text/event-stream', apiKey: 'k', lastEventId: null });
   });
 
