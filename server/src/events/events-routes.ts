@@ -4,7 +4,7 @@ import { BadRequestError, HttpError, UnauthorizedError } from '../http/errors.js
 import { decodeCursor } from '../http/pagination.js';
 import { defineRoute, type RouteContext } from '../http/route.js';
 import { parsePosition, type Position } from './event-position.js';
-import { csvValues, EventListSchema, EventsQuerySchema, EventStreamSchema, WsQuerySchema, WsTicketSchema } from './events-schemas.js';
+import { csvValues, EventListSchema, EventsQuerySchema, EventStreamSchema, WsQuerySchema, WsTicketRequestSchema, WsTicketSchema } from './events-schemas.js';
 import type { LiveEventsService } from './events-service.js';
 import { EventsSocket, WS_PATH } from './events-socket.js';
 import { openEventStream, SSE_RETRY_MS, wantsEventStream } from './events-sse.js';
@@ -68,13 +68,16 @@ export function registerEventRoutes(ctx: RouteContext, events: LiveEventsService
     method: 'post',
     path: '/v1/ws/tickets',
     summary: 'A single-use ticket to open GET /v1/ws without an X-API-Key header (browsers)',
-    description: 'The ticket works once, on any replica, within WS_TICKET_TTL_SECONDS (60 s by default), and carries the scopes of the key that asked for it.',
+    description:
+      'The ticket works once, on any replica, within WS_TICKET_TTL_SECONDS (60 s by default), and carries the scopes of the key that asked for it. A backend handing a ticket to a browser can limit it to some `rooms` and `types`: the connection then reads no others (asking for others is a 403).',
     tag: 'Events',
     scope: 'events:read',
+    body: WsTicketRequestSchema,
     responses: { 201: { description: 'The ticket and the URL to connect to', schema: WsTicketSchema } },
-    handler: async (_input, req, res) => {
+    handler: async ({ body }, req, res) => {
       if (!req.principal) throw new UnauthorizedError();
-      const { ticket, expiresAt } = await events.issueTicket(req.principal);
+      const limit = body.rooms || body.types ? { rooms: body.rooms, types: body.types } : null;
+      const { ticket, expiresAt } = await events.issueTicket(req.principal, limit);
       const scheme = req.protocol === 'https' ? 'wss' : 'ws';
       res.status(201).json({ ticket, expiresAt, url: `${scheme}://${req.get('host') ?? 'localhost'}${WS_PATH}?ticket=${ticket}` });
     },
@@ -89,7 +92,7 @@ export function registerEventRoutes(ctx: RouteContext, events: LiveEventsService
       '',
       'Each message is one event as JSON: `{ "position", "id", "type", "room", "createdAt", "data" }` (a `LiveEvent`). The server pings every 15 s and drops a client that does not pong; a client may send `{"type":"ping"}` and gets `{"type":"pong"}`. When the server restarts it closes with 1012: reconnect with `after` set to the last `position`.',
       '',
-      'Bad credentials, a missing scope or bad filters are answered as HTTP problem+json (401, 403, 400) instead of the upgrade; a plain GET without the upgrade is a 426.',
+      'Bad credentials, a missing scope, filters beyond the ticket\'s or bad filters are answered as HTTP problem+json (401, 403, 400) instead of the upgrade; a plain GET without the upgrade is a 426.',
     ].join('\n'),
     tag: 'Events',
     scope: 'events:read',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CursorQueryShape, NextCursorSchema } from '../http/pagination.js';
-import { IsoDateSchema } from '../http/schemas.js';
+import { IsoDateSchema, NameSchema } from '../http/schemas.js';
 import { EVENT_TYPES } from '../livekit-events/event-catalogue.js';
 import { parsePosition } from './event-position.js';
 
@@ -70,6 +70,15 @@ export const EventStreamSchema = z.string().openapi({
   description: 'Server-Sent Events: `id: <position>`, `event: <type>`, `data: <the webhook body as JSON>` per event; a `: ping` comment every 15 s.',
   example: 'retry: 3000\n\nid: 7421-1038\nevent: participant_joined\ndata: {"id":"EV_3kq9v0x1","type":"participant_joined","createdAt":"2026-12-01T12:00:00.000Z","data":{}}\n\n',
 });
+
+/** Body of POST /v1/ws/tickets (optional): what the ticket is limited to. */
+export const WsTicketRequestSchema = z
+  .object({
+    rooms: z.array(NameSchema).min(1).max(MAX_FILTER_VALUES).optional().openapi({ description: 'The ticket only reads these rooms (its connection may ask for fewer)' }),
+    types: z.array(z.enum(EVENT_TYPES)).min(1).optional().openapi({ description: 'The ticket only reads these event types' }),
+  })
+  .strict()
+  .openapi('WsTicketRequest');
 
 /** Response of POST /v1/ws/tickets. */
 export const WsTicketSchema = z

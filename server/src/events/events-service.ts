@@ -1,12 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { pageOf, type Page } from '../http/pagination.js';
+import { ForbiddenError } from '../http/errors.js';
 import type { Principal } from '../http/principal.js';
 import type { EventHub } from './event-hub.js';
 import { START, type Position } from './event-position.js';
 import type { EventSelector, EventsStore } from './events-store.js';
 import { MAX_BUFFERED_BYTES, OutgoingEvent, Selector, Subscription, type EventSink } from './subscription.js';
-import type { WsTicketsStore } from './ws-tickets-store.js';
+import type { TicketGrant, WsTicketsStore } from './ws-tickets-store.js';
 
 /** Retention, keepalive and ticket settings. */
 export interface LiveEventsOptions {
@@ -82,15 +83,18 @@ export class LiveEventsService {
     this.hub.closeAll();
   }
 
-  /** A single-use ticket that opens /v1/ws as `principal` within ticketTtlSeconds, on any replica. */
-  async issueTicket(principal: Principal): Promise<{ ticket: string; expiresAt: string }> {
+  /**
+   * A single-use ticket that opens /v1/ws as `principal` within ticketTtlSeconds, on any replica;
+   * limited to the rooms and types of `limit` when given (a backend hands a browser only its room).
+   */
+  async issueTicket(principal: Principal, limit: EventSelector | null): Promise<{ ticket: string; expiresAt: string }> {
     const ticket = `wst_${randomBytes(24).toString('base64url')}`;
-    const expiresAt = await this.tickets.create(sha256(ticket), principal, this.opts.ticketTtlSeconds);
+    const expiresAt = await this.tickets.create(sha256(ticket), { principal, selector: limit }, this.opts.ticketTtlSeconds);
     return { ticket, expiresAt: expiresAt.toISOString() };
   }
 
-  /** Takes a ticket: the principal it was issued to, or undefined when unknown, used or expired. */
-  async redeemTicket(ticket: string): Promise<Principal | undefined> {
+  /** Takes a ticket: what it was issued for, or undefined when unknown, used or expired. */
+  async redeemTicket(ticket: string): Promise<TicketGrant | undefined> {
     if (!TICKET.test(ticket)) return undefined;
     return this.tickets.redeem(sha256(ticket));
   }
@@ -138,4 +142,18 @@ export class LiveEventsService {
       if (sink.buffered > MAX_BUFFERED_BYTES / 2) await sink.drained();
     }
   }
+}
+
+/** What a connection reads: the rooms and types it asked for, within those its ticket allows (403 beyond them). */
+export function withinLimit(asked: EventSelector, limit: EventSelector | null): EventSelector {
+  if (!limit) return asked;
+  return { rooms: within('rooms', asked.rooms, limit.rooms), types: within('types', asked.types, limit.types) };
+}
+
+function within(what: string, asked: readonly string[] | undefined, allowed: readonly string[] | undefined): readonly string[] | undefined {
+  if (!allowed?.length) return asked;
+  if (!asked?.length) return allowed;
+  const outside = asked.filter((v) => !allowed.includes(v));
+  if (outside.length > 0) throw new ForbiddenError(`This ticket is limited to the ${what} ${allowed.join(', ')}; ${outside.join(', ')} is not among them`);
+  return asked;
 }

@@ -5,13 +5,13 @@ import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Authenticator } from '../http/auth.js';
 import { MissingScopeError, NotFoundError, ServiceUnavailableError, UnauthorizedError, ValidationError, type HttpError } from '../http/errors.js';
-import type { Principal } from '../http/principal.js';
 import { toHttpError } from '../http/problem-middleware.js';
 import { grants } from '../http/scopes.js';
 import { parsePosition } from './event-position.js';
 import { csvValues, WsQuerySchema } from './events-schemas.js';
-import type { LiveEventsService } from './events-service.js';
+import { withinLimit, type LiveEventsService } from './events-service.js';
 import type { CloseReason, EventSink, Subscription } from './subscription.js';
+import type { TicketGrant } from './ws-tickets-store.js';
 
 /** Where the events WebSocket lives. */
 export const WS_PATH = '/v1/ws';
@@ -50,27 +50,27 @@ export class EventsSocket {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname.replace(/\/$/, '') !== WS_PATH) return refuse(socket, new NotFoundError(`No WebSocket at ${url.pathname}`));
     const params = Object.fromEntries(url.searchParams);
-    const principal = await this.principalOf(req, params.ticket);
+    const { principal, selector: limit } = await this.grantOf(req, params.ticket);
     if (!grants(principal.scopes, 'events:read')) throw new MissingScopeError('events:read');
     const parsed = WsQuerySchema.safeParse(params);
     if (!parsed.success) throw new ValidationError(parsed.error.issues.map((i) => ({ field: ['query', ...i.path.map(String)].join('.'), message: i.message })));
     const q = parsed.data;
-    const selector = { rooms: csvValues(q.room), types: csvValues(q.type) };
+    const selector = withinLimit({ rooms: csvValues(q.room), types: csvValues(q.type) }, limit);
     await this.deps.events.open(selector, q.after ? parsePosition(q.after) : undefined, (sub) => this.accept(req, socket, head, sub));
   }
 
   /** X-API-Key first (as on every route); else the ticket, which works once. */
-  private async principalOf(req: IncomingMessage, ticket: string | undefined): Promise<Principal> {
+  private async grantOf(req: IncomingMessage, ticket: string | undefined): Promise<TicketGrant> {
     const key = req.headers['x-api-key'];
     if (typeof key === 'string' && key !== '') {
-      const p = await this.deps.authenticate(key);
-      if (!p) throw new UnauthorizedError('Invalid, revoked or expired X-API-Key');
-      return p;
+      const principal = await this.deps.authenticate(key);
+      if (!principal) throw new UnauthorizedError('Invalid, revoked or expired X-API-Key');
+      return { principal, selector: null };
     }
     if (ticket) {
-      const p = await this.deps.events.redeemTicket(ticket);
-      if (!p) throw new UnauthorizedError('Invalid, used or expired ticket; get a new one from POST /v1/ws/tickets');
-      return p;
+      const grant = await this.deps.events.redeemTicket(ticket);
+      if (!grant) throw new UnauthorizedError('Invalid, used or expired ticket; get a new one from POST /v1/ws/tickets');
+      return grant;
     }
     throw new UnauthorizedError('Missing credentials: send X-API-Key, or ?ticket= from POST /v1/ws/tickets');
   }

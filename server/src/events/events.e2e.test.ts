@@ -355,6 +355,21 @@ describe('GET /v1/ws', () => {
     browser.socket.close();
 
     expect((await ws(`?ticket=${ticket}`, {}).opened).status).toBe(401); // used
+
+    // A ticket limited to one room reads only that room, and may not ask for another.
+    const limited = async () =>
+      ((await (await fetch(`${base}/v1/ws/tickets`, { method: 'POST', headers: { 'X-API-Key': t.apiKey, 'Content-Type': 'application/json' }, body: JSON.stringify({ rooms: [room] }) })).json()) as { ticket: string }).ticket;
+    const beyond = await ws(`?ticket=${await limited()}&room=${room},${t.prefix}-other`, {}).opened;
+    expect(beyond.status).toBe(403);
+    expect(JSON.parse(beyond.body).detail).toMatch(/limited to the rooms/);
+    const mine = ws(`?ticket=${await limited()}`, {});
+    expect((await mine.opened).status).toBe(101);
+    await joined(`${t.prefix}-other`, 'nosy');
+    const own = await joined(room, 'tix2');
+    await mine.waitFor(1);
+    await new Promise((r) => setTimeout(r, 300));
+    mine.socket.close();
+    expect(mine.messages.map((m) => m.id)).toEqual([own]);
     const stale = ((await (await fetch(`${base}/v1/ws/tickets`, { method: 'POST', headers: { 'X-API-Key': t.apiKey } })).json()) as { ticket: string }).ticket;
     await t.deps.db('ws_tickets').update({ expires_at: t.deps.db.raw(`now() - interval '1 second'`) });
     expect((await ws(`?ticket=${stale}`, {}).opened).status).toBe(401); // expired

@@ -26,6 +26,8 @@ export async function up(knex: Knex): Promise<void> {
     // sha256 of the ticket: a leaked table grants nothing.
     t.text('id').primary();
     t.jsonb('principal').notNullable();
+    // The rooms and types the ticket is limited to ({ rooms?, types? }); null: whatever the key may read.
+    t.jsonb('selector');
     t.timestamp('expires_at', { useTz: true }).notNullable();
     t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
     t.index(['expires_at']);
