@@ -1,7 +1,20 @@
 import { z } from 'zod';
 
-/** ISO 8601 timestamp with an offset, as every contract carries times. */
-export const IsoTimestampSchema = z.iso.datetime({ offset: true });
+const EARLIEST_MS = Date.parse('0001-01-01T00:00:00.000Z');
+const LATEST_MS = Date.parse('9999-12-31T23:59:59.999Z');
+
+/**
+ * ISO 8601 timestamp with an offset, as every contract carries times, read as the UTC instant it
+ * names (`toISOString()`): Postgres refuses offsets past ±15:59, which RFC 3339 allows, and holds
+ * years 0001–9999 in UTC as every reader prints them.
+ */
+export const IsoTimestampSchema = z.iso
+  .datetime({ offset: true })
+  .refine((s) => Date.parse(s) >= EARLIEST_MS && Date.parse(s) <= LATEST_MS, 'must fall within the years 0001 to 9999 in UTC')
+  .transform((s) => new Date(s).toISOString());
+
+/** The longest time into a recording a post-call segment may start or end at: a year, far past any call. */
+export const MAX_RECORDING_OFFSET_MS = 366 * 86_400_000;
 
 /** What every segment a sidecar hands in has, whatever its times are expressed in. */
 export const SegmentFieldsSchema = z.object({
@@ -20,6 +33,6 @@ export const LiveSegmentSchema = SegmentFieldsSchema.extend({ startAt: IsoTimest
 export type LiveSegment = z.infer<typeof LiveSegmentSchema>;
 
 /** A post-call segment (stt-post): ms from the start of the recording. */
-export const PostSegmentSchema = SegmentFieldsSchema.extend({ startMs: z.number().min(0), endMs: z.number().min(0) });
+export const PostSegmentSchema = SegmentFieldsSchema.extend({ startMs: z.number().min(0).max(MAX_RECORDING_OFFSET_MS), endMs: z.number().min(0).max(MAX_RECORDING_OFFSET_MS) });
 /** A post-call segment. */
 export type PostSegment = z.infer<typeof PostSegmentSchema>;

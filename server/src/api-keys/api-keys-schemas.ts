@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { API_KEY_PREFIX } from '../http/auth.js';
 import { CursorQueryShape, NextCursorSchema } from '../http/pagination.js';
-import { IsoDateSchema } from '../http/schemas.js';
+import { IsoDateInputSchema, IsoDateSchema } from '../http/schemas.js';
 import { ScopeGrantSchema } from '../http/scopes.js';
 
 const MAX_GRACE_SECONDS = 7 * 24 * 3600;
@@ -34,7 +34,7 @@ export const CreateApiKeySchema = z
   .object({
     name: z.string().trim().min(1).max(100).openapi({ description: 'What the key is for, e.g. `ci-deploy`' }),
     scopes: z.array(ScopeGrantSchema).min(1).max(50).openapi({ description: 'What the key may do; only scopes the calling key holds itself' }),
-    expiresAt: IsoDateSchema.optional().openapi({ description: 'When the key stops working (in the future); or give expiresInSeconds' }),
+    expiresAt: IsoDateInputSchema.optional().openapi({ description: 'When the key stops working (in the future); or give expiresInSeconds' }),
     expiresInSeconds: z.number().int().min(1).max(MAX_LIFETIME_SECONDS).optional().openapi({ description: 'Lifetime from now; or give expiresAt' }),
     rateLimitPerMinute: z.number().int().min(1).max(1_000_000).optional().openapi({ description: 'Overrides the default rate limit for this key' }),
   })

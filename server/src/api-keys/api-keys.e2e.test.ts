@@ -111,6 +111,12 @@ describe('/v1/api-keys and /v1/whoami', () => {
     await bad({ expiresAt: '2020-01-01T00:00:00Z' }, 'body.expiresAt');
     await bad({ expiresAt: new Date(Date.now() + 3_600_000).toISOString(), expiresInSeconds: 60 }, 'body.expiresInSeconds');
     await bad({ bogus: true }, 'body');
+    await bad({ expiresAt: '9999-12-31T23:59:59-23:59' }, 'body.expiresAt'); // year 10000 in UTC
+  });
+
+  it('takes an expiresAt whose offset Postgres refuses (past ±15:59) as the UTC instant it names (found by schemathesis)', async () => {
+    const key = await createKey({ scopes: ['rooms:read'], expiresAt: '2100-01-01T00:00:00+23:30' });
+    expect(key.expiresAt).toBe('2099-12-31T00:30:00.000Z');
   });
 
   it('revokes a key at once on every replica: a second app on the same database answers 401 from the next request', async () => {

@@ -1,3 +1,4 @@
+import { IsoTimestampSchema } from '@rtcstack/contracts';
 import { z } from 'zod';
 import './openapi.js';
 
@@ -23,3 +24,9 @@ export const NameSchema = z
 
 /** An ISO-8601 timestamp string. */
 export const IsoDateSchema = z.iso.datetime({ offset: true }).openapi({ example: '2025-01-01T12:00:00.000Z' });
+
+/**
+ * An ISO-8601 timestamp a client sends, read as the UTC instant it names (years 0001 to 9999):
+ * any RFC 3339 offset is taken, though Postgres refuses those past ±15:59.
+ */
+export const IsoDateInputSchema = IsoTimestampSchema.openapi({ example: '2025-01-01T12:00:00.000Z' });

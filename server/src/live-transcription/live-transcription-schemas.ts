@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IsoDateSchema } from '../http/schemas.js';
+import { IsoDateInputSchema, IsoDateSchema } from '../http/schemas.js';
 import { LiveSegmentsCallbackSchema, LiveSessionEndedCallbackSchema } from '@rtcstack/contracts';
 import { LanguageSchema, SegmentSchema, SpeakerMapSchema } from '../transcriptions/transcriptions-schemas.js';
 import { LIVE_TRANSCRIPTION_STATUSES } from '../transcriptions/transcriptions-store.js';
@@ -44,7 +44,7 @@ export const LiveTranscriptionStoppedSchema = z
 
 /** Query of GET …/transcription. */
 export const LiveTranscriptQuerySchema = z.object({
-  since: IsoDateSchema.optional().openapi({ description: 'Only segments that start after this time' }),
+  since: IsoDateInputSchema.optional().openapi({ description: 'Only segments that start after this time' }),
   format: z.enum(['json', 'text']).default('json').openapi({ description: '`text` for a plain-text transcript' }),
   transcriptionId: z.string().max(64).optional().openapi({ description: 'An earlier session of this room (default: the latest)' }),
 });

@@ -6,6 +6,7 @@ import { Microphone, synthesize, wordErrorRate } from '../../test/speech.js';
 import { freePort, startSttLive, type SidecarProcess } from '../../test/sidecar-process.js';
 import { createTestApp, type TestApp } from '../../test/test-app.js';
 import { waitFor } from '../../test/wait.js';
+import { TranscriptionsStore } from '../transcriptions/transcriptions-store.js';
 
 /** Word error rate the live (offline whisper) transcript must stay within, per speaker. */
 const MAX_WER = 0.25;
@@ -223,5 +224,43 @@ describe('live transcription when the stt-live profile is not enabled', () => {
     const res = await t.api.post(`/v1/rooms/${t.prefix}-any/transcription/start`, {}).expect(503);
     expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(res.body.detail).toMatch(/stt-live profile/);
+  });
+});
+
+describe('live transcript times with any RFC 3339 offset (found by schemathesis)', () => {
+  let t: TestApp;
+  let room: string;
+  let id: string;
+  beforeAll(async () => {
+    t = await createTestApp();
+    room = `${t.prefix}-offsets`;
+    id = `tr_${t.prefix.replace(/\W/g, '')}`;
+    await new TranscriptionsStore(t.deps.db).insert({ id, kind: 'live', roomName: room, recordingId: null, status: 'active', language: 'en-US', options: {}, participants: {}, startedAt: new Date().toISOString() });
+  });
+  afterAll(() => t.close());
+
+  const segment = (key: string, at: string) => ({ key, speakerIdentity: 'alice', speakerName: 'Alice', trackSid: 'TR_a', text: key, language: 'en', startAt: at, endAt: at });
+  const handIn = (segments: object[]) => request(t.app).post(`/internal/v1/transcriptions/${id}/segments`).set('Authorization', `Bearer ${t.config.sidecars.internalSecret}`).send({ segments });
+
+  it('stores a segment time whose offset Postgres refuses (past ±15:59) as the UTC instant it names', async () => {
+    // 2000-08-12T07:14:17.8+23:09 is 2000-08-11T08:05:17.800Z.
+    expect((await handIn([segment('far-east', '2000-08-12T07:14:17.8+23:09')]).expect(200)).body).toEqual({ stored: 1 });
+    const res = await t.api.get(`/v1/rooms/${room}/transcription`).expect(200);
+    expect(res.body.segments.map((s: SegmentJson) => s.startTime)).toEqual(['2000-08-11T08:05:17.800Z']);
+  });
+
+  it('takes such an offset in `since` too, and answers 400 for a year Postgres cannot hold', async () => {
+    // 2000-08-11T23:00:00+18:48 is 2000-08-11T04:12:00Z: before the segment, so it is kept.
+    const kept = await t.api.get(`/v1/rooms/${room}/transcription?since=${encodeURIComponent('2000-08-11T23:00:00+18:48')}`).expect(200);
+    expect(kept.body.segments).toHaveLength(1);
+    const bad = await t.api.get(`/v1/rooms/${room}/transcription?since=${encodeURIComponent('0000-01-01T00:00:00Z')}`).expect(400);
+    expect(bad.body.errors).toEqual([{ field: 'query.since', message: expect.stringMatching(/0001 to 9999/) }]);
+    await handIn([segment('year-zero', '0000-06-01T00:00:00Z')]).expect(400);
+  });
+
+  it('documents the text/plain it answers with format=text', async () => {
+    const doc = (await request(t.app).get('/v1/openapi.json').expect(200)).body;
+    const text = await t.api.get(`/v1/rooms/${room}/transcription?format=text`).expect(200);
+    expect(Object.keys(doc.paths['/v1/rooms/{roomId}/transcription'].get.responses['200'].content)).toContain(text.headers['content-type']!.split(';')[0]);
   });
 });
