@@ -10,7 +10,10 @@ export interface RetryOptions {
   maxDelayMs?: number;
   /** A Retry-After longer than this is not waited out: the error goes to the caller (default 60 000 ms). */
   maxRetryAfterMs?: number;
-  /** Statuses worth another try (default 429 and 503: the server says "later", not "no"). */
+  /**
+   * Statuses worth another try (default 429 and 503: the server says "later", not "no"). A 409
+   * `idempotency-key-in-flight` is retried too, for a request that carries its key.
+   */
   statuses?: number[];
   /** Called before each wait, e.g. to log; `status` is undefined for a network error. */
   onRetry?: (info: { attempt: number; delayMs: number; status: number | undefined; error: unknown; request: Request }) => void;
@@ -36,7 +39,8 @@ export function backoffDelayMs(attempt: number, baseMs: number, maxMs: number, r
 }
 
 /**
- * Wraps a fetch so that a retry-safe request is tried again on 429, 503 and network errors, waiting
+ * Wraps a fetch so that a retry-safe request is tried again on 429, 503, network errors and a 409
+ * saying its Idempotency-Key is still in flight, waiting
  * what Retry-After asks (seconds or an HTTP-date) or else a capped, fully jittered backoff. The
  * request is cloned for every attempt, so its headers (the Idempotency-Key among them) and body are
  * the same each time. An abort of the request's signal ends the waiting at once.
@@ -62,7 +66,7 @@ export function retryingFetch(fetchImpl: Fetch, opts: RetryOptions = {}): Fetch 
         await sleep(delayMs, request.signal);
         continue;
       }
-      if (last || !statuses.has(response.status)) return response;
+      if (last || !(statuses.has(response.status) || (await isKeyInFlight(request, response)))) return response;
       const retryAfter = parseRetryAfter(response.headers.get('retry-after'));
       if (retryAfter !== undefined && retryAfter > maxRetryAfterMs) return response;
       const delayMs = retryAfter ?? backoffDelayMs(attempt, baseMs, maxMs);
@@ -72,6 +76,17 @@ export function retryingFetch(fetchImpl: Fetch, opts: RetryOptions = {}): Fetch 
       await sleep(delayMs, request.signal);
     }
   };
+}
+
+/**
+ * The server's 409 for an Idempotency-Key whose first request is still running: it asks for a retry
+ * (Retry-After), which then gets the first one's response. It comes when a retry follows a request
+ * that timed out on our side but not on the server's.
+ */
+async function isKeyInFlight(request: Request, response: Response): Promise<boolean> {
+  if (response.status !== 409 || !request.headers.has('idempotency-key')) return false;
+  const problem = (await response.clone().json().catch(() => undefined)) as { type?: unknown } | undefined;
+  return typeof problem?.type === 'string' && problem.type.endsWith('/idempotency-key-in-flight');
 }
 
 /** fetch rejects with a TypeError when the connection fails (refused, reset, DNS); aborts and our own errors are not that. */

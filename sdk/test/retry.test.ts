@@ -79,6 +79,17 @@ describe('retryingFetch', () => {
     ]);
   });
 
+  it("retries a keyed POST while the server says its key is still in flight, but not a key reused for another body", async () => {
+    const inFlight = new Response(JSON.stringify({ type: 'https://rtcstack.dev/errors/idempotency-key-in-flight', title: 'Conflict', status: 409, detail: 'd' }), { status: 409, headers: { 'Content-Type': 'application/problem+json', 'Retry-After': '0' } });
+    const s = scripted(inFlight, ok());
+    expect((await retryingFetch(s.fetch)(post({ 'Idempotency-Key': 'k-2' }))).status).toBe(200);
+    expect(s.calls).toHaveLength(2);
+    const reused = new Response(JSON.stringify({ type: 'https://rtcstack.dev/errors/idempotency-key-reused', title: 'Conflict', status: 409, detail: 'd' }), { status: 409, headers: { 'Content-Type': 'application/problem+json' } });
+    const r = scripted(reused, ok());
+    expect((await retryingFetch(r.fetch)(post({ 'Idempotency-Key': 'k-3' }))).status).toBe(409);
+    expect(r.calls).toHaveLength(1);
+  });
+
   it('gives up after maxAttempts and hands back the last answer', async () => {
     const s = scripted(problem(503, { 'Retry-After': '0' }));
     const res = await retryingFetch(s.fetch, { maxAttempts: 3 })(new Request('http://api.test/v1/rooms'));
