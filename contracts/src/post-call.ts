@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PostSegmentSchema } from './segments.js';
+import { MAX_RECORDING_OFFSET_MS, PostSegmentSchema } from './segments.js';
 
 /** pg-boss queue the control plane sends post-call transcription jobs to and stt-post consumes. */
 export const POST_TRANSCRIPTION_QUEUE = 'transcription-post';
@@ -46,7 +46,7 @@ export const PostProgressCallbackSchema = z.object({ progress: z.number().min(0)
 /** POST …/:id/result (stt-post → control plane): the whole transcript at once. */
 export const PostResultCallbackSchema = z.object({
   language: z.string().max(32).nullable(),
-  durationMs: z.number().min(0),
+  durationMs: z.number().min(0).max(MAX_RECORDING_OFFSET_MS),
   segments: z.array(PostSegmentSchema).max(100_000),
 });
 /** A finished job's transcript. */
