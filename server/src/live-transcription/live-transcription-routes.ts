@@ -4,7 +4,7 @@ import { NotFoundError } from '../http/errors.js';
 import { defineRoute, type RouteContext } from '../http/route.js';
 import { RoomParamsSchema } from '../rooms/rooms-schemas.js';
 import { toPlainText } from '../transcriptions/transcript-format.js';
-import { segmentToJson } from '../transcriptions/transcriptions-schemas.js';
+import { segmentToJson, TranscriptExportSchema } from '../transcriptions/transcriptions-schemas.js';
 import {
   LiveTranscriptionStartedSchema,
   LiveTranscriptionStoppedSchema,
@@ -67,7 +67,7 @@ export function registerLiveTranscriptionRoutes(ctx: RouteContext, live: LiveTra
     query: LiveTranscriptQuerySchema,
     errors: [404],
     responses: {
-      200: { description: 'The transcript', schema: LiveTranscriptSchema },
+      200: { description: 'The transcript (with `format=text`, as text/plain)', schema: LiveTranscriptSchema, alternatives: { 'text/plain': TranscriptExportSchema } },
     },
     handler: async ({ params, query }, _req, res) => {
       const { transcription: t, segments } = await live.transcript(params.roomId, query);

@@ -5,7 +5,7 @@ import { legacyPageRequest } from '../http/pagination.js';
 import { defineRoute, type RouteContext } from '../http/route.js';
 import { INTERNAL_TRANSCRIPTIONS_PATH } from '@rtcstack/contracts';
 import { toPlainText, toSrt, toWebVtt } from '../transcriptions/transcript-format.js';
-import { segmentToJson } from '../transcriptions/transcriptions-schemas.js';
+import { segmentToJson, TranscriptExportSchema } from '../transcriptions/transcriptions-schemas.js';
 import type { Transcription } from '../transcriptions/transcriptions-store.js';
 import {
   FailedCallbackSchema,
@@ -43,6 +43,8 @@ const EXPORTS = {
   vtt: { type: 'text/vtt; charset=utf-8', ext: 'vtt', render: toWebVtt },
   srt: { type: 'application/x-subrip; charset=utf-8', ext: 'srt', render: toSrt },
 } as const;
+/** The exports' content types, as the OpenAPI document lists them beside JSON. */
+const EXPORT_CONTENT = Object.fromEntries(Object.values(EXPORTS).map((e) => [e.type.split(';')[0]!, TranscriptExportSchema]));
 
 /** Post-call transcription (stt-post): queue, list, get with exports, delete; and stt-post's internal callbacks. */
 export function registerPostTranscriptionRoutes(ctx: RouteContext, post: PostTranscriptionService, opts: { internalSecret: string }): void {
@@ -93,7 +95,7 @@ export function registerPostTranscriptionRoutes(ctx: RouteContext, post: PostTra
     query: PostTranscriptionQuerySchema,
     errors: [404],
     responses: {
-      200: { description: 'The transcription and its segments (or the export)', schema: PostTranscriptionSchema },
+      200: { description: 'The transcription and its segments, or with `format` its export', schema: PostTranscriptionSchema, alternatives: EXPORT_CONTENT },
     },
     handler: async ({ params, query }, _req, res) => {
       const { transcription: t, segments } = await post.get(params.transcriptionId);

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecordingTracksStore } from '../recordings/recording-tracks-store.js';
 import { expectValidVtt, startPostCallRig, transcriptionFinished, type PostCallRig } from '../../test/post-call.js';
 import { encodeOggOpus, mix, placeSpeech, synthesize, wordErrorRate } from '../../test/speech.js';
-import type { TestApp } from '../../test/test-app.js';
+import { createTestApp, type TestApp } from '../../test/test-app.js';
+import { TranscriptionsStore } from '../transcriptions/transcriptions-store.js';
 import { waitFor } from '../../test/wait.js';
 import { verifyWebhook } from '../webhooks/signature.js';
 
@@ -188,5 +189,34 @@ describe('post-call transcription of a recording with per-participant audio', ()
     const res = await t.api.post(`/v1/recordings/${recordingId}/transcribe`, {}).expect(503);
     expect(res.body.detail).toMatch(/stt-post/);
     expect((await request(t.app).get('/v1/health')).body.capabilities.transcriptionPost).toBe(false);
+  });
+});
+
+describe('post-call results and exports at the edges (found by schemathesis)', () => {
+  let t: TestApp;
+  const id = `tr_edges${randomBytes(4).toString('hex')}`;
+  beforeAll(async () => {
+    t = await createTestApp();
+    await new TranscriptionsStore(t.deps.db).insert({ id, kind: 'post', roomName: `${t.prefix}-call`, recordingId: null, status: 'processing', language: 'en-US', options: {}, participants: {}, startedAt: new Date().toISOString() });
+  });
+  afterAll(() => t.close());
+
+  const result = (body: object) => request(t.app).post(`/internal/v1/transcriptions/${id}/result`).set('Authorization', `Bearer ${t.config.sidecars.internalSecret}`).send(body);
+  const segment = (startMs: number, endMs: number) => ({ key: `s${startMs}`, speakerIdentity: null, speakerName: null, trackSid: null, text: 'hello', language: 'en', startMs, endMs });
+
+  it('answers 400, not 500, for a segment time past any recording (no date can hold it)', async () => {
+    const res = await result({ language: 'en', durationMs: 1000, segments: [segment(0, 1e16)] }).expect(400);
+    expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual(['body.segments.0.endMs']);
+    await result({ language: 'en', durationMs: 1e16, segments: [] }).expect(400);
+    await result({ language: 'en', durationMs: 1000, segments: [segment(0, 1000)] }).expect(204);
+  });
+
+  it('documents every export content type it answers with', async () => {
+    const doc = (await request(t.app).get('/v1/openapi.json').expect(200)).body;
+    const documented = Object.keys(doc.paths['/v1/transcriptions/{transcriptionId}'].get.responses['200'].content);
+    for (const format of ['text', 'vtt', 'srt']) {
+      const res = await t.api.get(`/v1/transcriptions/${id}?format=${format}`).expect(200);
+      expect(documented).toContain(res.headers['content-type']!.split(';')[0]);
+    }
   });
 });

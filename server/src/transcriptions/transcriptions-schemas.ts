@@ -14,6 +14,9 @@ export const LanguageSchema = z
   .regex(/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/, 'must be a BCP-47 language code such as en-US')
   .openapi({ example: 'en-US' });
 
+/** A transcript exported as text (`format=text`, `vtt`, `srt`): documented under its content type, not validated. */
+export const TranscriptExportSchema = z.string().openapi({ description: 'The transcript in the requested export format' });
+
 /** One piece of transcript as the API returns it. */
 export const SegmentSchema = z
   .object({
