@@ -4442,7 +4442,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description The transcript */
+                /** @description The transcript (with `format=text`, as text/plain) */
                 200: {
                     headers: {
                         "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
@@ -4454,6 +4454,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["LiveTranscript"];
+                        "text/plain": string;
                     };
                 };
                 /** @description Invalid request (malformed JSON or a field that fails validation) */
@@ -5153,7 +5154,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description The transcription and its segments (or the export) */
+                /** @description The transcription and its segments, or with `format` its export */
                 200: {
                     headers: {
                         "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
@@ -5165,6 +5166,9 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["PostTranscription"];
+                        "text/plain": string;
+                        "text/vtt": string;
+                        "application/x-subrip": string;
                     };
                 };
                 /** @description Invalid request (malformed JSON or a field that fails validation) */
@@ -5733,7 +5737,7 @@ export interface paths {
         put?: never;
         /**
          * A single-use ticket to open GET /v1/ws without an X-API-Key header (browsers)
-         * @description The ticket works once, on any replica, within WS_TICKET_TTL_SECONDS (60 s by default), and carries the scopes of the key that asked for it.
+         * @description The ticket works once, on any replica, within WS_TICKET_TTL_SECONDS (60 s by default), and carries the scopes of the key that asked for it. A backend handing a ticket to a browser can limit it to some `rooms` and `types`: the connection then reads no others (asking for others is a 403).
          *
          *     Requires the scope `events:read`.
          */
@@ -5747,7 +5751,11 @@ export interface paths {
                 path?: never;
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["WsTicketRequest"];
+                };
+            };
             responses: {
                 /** @description The ticket and the URL to connect to */
                 201: {
@@ -5801,6 +5809,24 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body is not JSON */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description The calling key is over its rate limit; retry after Retry-After seconds */
                 429: {
                     headers: {
@@ -5846,7 +5872,7 @@ export interface paths {
          *
          *     Each message is one event as JSON: `{ "position", "id", "type", "room", "createdAt", "data" }` (a `LiveEvent`). The server pings every 15 s and drops a client that does not pong; a client may send `{"type":"ping"}` and gets `{"type":"pong"}`. When the server restarts it closes with 1012: reconnect with `after` set to the last `position`.
          *
-         *     Bad credentials, a missing scope or bad filters are answered as HTTP problem+json (401, 403, 400) instead of the upgrade; a plain GET without the upgrade is a 426.
+         *     Bad credentials, a missing scope, filters beyond the ticket's or bad filters are answered as HTTP problem+json (401, 403, 400) instead of the upgrade; a plain GET without the upgrade is a 426.
          *
          *     Requires the scope `events:read`.
          */
@@ -6950,6 +6976,12 @@ export interface components {
              * @example wss://video.example.com/v1/ws?ticket=wst_…
              */
             url: string;
+        };
+        WsTicketRequest: {
+            /** @description The ticket only reads these rooms (its connection may ask for fewer) */
+            rooms?: string[];
+            /** @description The ticket only reads these event types */
+            types?: ("room_created" | "room_closed" | "participant_joined" | "participant_left" | "track_published" | "recording_started" | "recording_stopped" | "ingress_started" | "ingress_stopped" | "transcription_completed")[];
         };
     };
     responses: never;
