@@ -107,7 +107,7 @@ export interface Config {
   readonly logLevel: string;
   readonly apiSecret: string;
   readonly database: { readonly url: string; readonly poolMax: number };
-  /** Shared by every replica: rate-limit counters and live-event fan-out. Down means degraded, not dead. */
+  /** Shared by every replica: rate-limit counters (live events fan out through Postgres). Down means degraded, not dead. */
   readonly redis: {
     readonly url: string;
     /** How long one Redis command may take before the caller gives up on it (a rate-limit check fails open). */
