@@ -3,6 +3,14 @@ import { z } from 'zod';
 const EARLIEST_MS = Date.parse('0001-01-01T00:00:00.000Z');
 const LATEST_MS = Date.parse('9999-12-31T23:59:59.999Z');
 
+/** True when an ISO 8601 timestamp names an instant within the years 0001 to 9999 in UTC. */
+export function isStorableInstant(s: string): boolean {
+  const ms = Date.parse(s);
+  return ms >= EARLIEST_MS && ms <= LATEST_MS;
+}
+/** Why a timestamp outside them is refused. */
+export const STORABLE_INSTANT_MESSAGE = 'must fall within the years 0001 to 9999 in UTC';
+
 /**
  * ISO 8601 timestamp with an offset, as every contract carries times, read as the UTC instant it
  * names (`toISOString()`): Postgres refuses offsets past ±15:59, which RFC 3339 allows, and holds
@@ -10,7 +18,7 @@ const LATEST_MS = Date.parse('9999-12-31T23:59:59.999Z');
  */
 export const IsoTimestampSchema = z.iso
   .datetime({ offset: true })
-  .refine((s) => Date.parse(s) >= EARLIEST_MS && Date.parse(s) <= LATEST_MS, 'must fall within the years 0001 to 9999 in UTC')
+  .refine(isStorableInstant, STORABLE_INSTANT_MESSAGE)
   .transform((s) => new Date(s).toISOString());
 
 /** The longest time into a recording a post-call segment may start or end at: a year, far past any call. */

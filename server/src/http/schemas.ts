@@ -1,4 +1,4 @@
-import { IsoTimestampSchema } from '@rtcstack/contracts';
+import { isStorableInstant, STORABLE_INSTANT_MESSAGE } from '@rtcstack/contracts';
 import { z } from 'zod';
 import './openapi.js';
 
@@ -27,6 +27,11 @@ export const IsoDateSchema = z.iso.datetime({ offset: true }).openapi({ example:
 
 /**
  * An ISO-8601 timestamp a client sends, read as the UTC instant it names (years 0001 to 9999):
- * any RFC 3339 offset is taken, though Postgres refuses those past ±15:59.
+ * any RFC 3339 offset is taken, though Postgres refuses those past ±15:59. (Contracts'
+ * IsoTimestampSchema does the same; built here, after zod-to-openapi's extension, so that it has `.openapi`.)
  */
-export const IsoDateInputSchema = IsoTimestampSchema.openapi({ example: '2025-01-01T12:00:00.000Z' });
+export const IsoDateInputSchema = z.iso
+  .datetime({ offset: true })
+  .refine(isStorableInstant, STORABLE_INSTANT_MESSAGE)
+  .transform((s) => new Date(s).toISOString())
+  .openapi({ example: '2025-01-01T12:00:00.000Z' });
