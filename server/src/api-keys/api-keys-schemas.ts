@@ -41,7 +41,7 @@ export const CreateApiKeySchema = z
   .strict()
   .refine((b) => b.expiresAt === undefined || b.expiresInSeconds === undefined, { message: 'give expiresAt or expiresInSeconds, not both', path: ['expiresInSeconds'] })
   .refine((b) => b.expiresAt === undefined || Date.parse(b.expiresAt) > Date.now(), { message: 'must be in the future', path: ['expiresAt'] })
-  .openapi('CreateApiKeyRequest');
+  .openapi('CreateApiKeyRequest', { not: { required: ['expiresAt', 'expiresInSeconds'] } });
 
 /** Input of creating a key. */
 export type CreateApiKey = z.output<typeof CreateApiKeySchema>;

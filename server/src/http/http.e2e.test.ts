@@ -86,6 +86,20 @@ describe('GET /v1/openapi.json', () => {
       if (['post', 'patch', 'put'].includes(method) && !/\/(stop|test)$/.test(path)) expect(op!.requestBody, `${method} ${path}`).toBeDefined();
     }
   });
+
+  it('states the limits that refines and implicit bounds enforce, so clients and fuzzers see them (found by schemathesis)', async () => {
+    const doc = (await request(t.app).get('/v1/openapi.json').expect(200)).body;
+    const schemas = doc.components.schemas;
+    expect(schemas.UpdateWebhookRequest.minProperties).toBe(1);
+    expect(schemas.CreateWebhookRequest.properties.url.pattern).toBe('^[Hh][Tt][Tt][Pp][Ss]?:');
+    expect(schemas.CreateApiKeyRequest.not).toEqual({ required: ['expiresAt', 'expiresInSeconds'] });
+    expect(schemas.UpdateSpeakersRequest.properties.participants).toMatchObject({ maxProperties: 500, propertyNames: { minLength: 1, maxLength: 256 } });
+    const page = doc.paths['/v1/recordings'].get.parameters.find((p: { name: string }) => p.name === 'page');
+    expect(page.schema.maximum).toBe(Number.MAX_SAFE_INTEGER);
+    // And the behaviour they describe.
+    const tooFar = await request(t.app).get(`/v1/recordings?page=${Number.MAX_SAFE_INTEGER * 10}`).set('X-API-Key', t.apiKey).expect(400);
+    expect(tooFar.body.errors[0].field).toBe('query.page');
+  });
 });
 
 /** Every (method, path) that the Express router really serves. */

@@ -123,6 +123,7 @@ export const LegacyPageQueryShape = {
     .number()
     .int()
     .min(1)
+    .max(Number.MAX_SAFE_INTEGER) // what int() allows anyway, stated so that the document says it
     .optional()
     .openapi({ description: 'Deprecated: use `cursor`. Page number (default 1)', param: { deprecated: true } }),
   pageSize: z.coerce

@@ -6,7 +6,14 @@ import type { Segment } from './transcriptions-store.js';
 export const SpeakerMapSchema = z
   .record(z.string().min(1).max(256), z.string().min(1).max(256))
   .refine((m) => Object.keys(m).length <= 500, 'at most 500 entries')
-  .openapi({ description: 'Speaker identity map: a track sid, participant sid or identity → the name to show', example: { TR_AMkp2: 'Alice' } });
+  .openapi({
+    description: 'Speaker identity map: a track sid, participant sid or identity → the name to show',
+    example: { TR_AMkp2: 'Alice' },
+    maxProperties: 500,
+    // What the key schema checks, which the generated record schema does not say (OpenAPI 3.1
+    // propertyNames, which the library's metadata type lacks).
+    ...({ propertyNames: { type: 'string', minLength: 1, maxLength: 256 } } as object),
+  });
 
 /** BCP-47 language code. */
 export const LanguageSchema = z

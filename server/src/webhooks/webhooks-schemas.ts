@@ -20,10 +20,13 @@ export const WebhookSchema = z
   })
   .openapi('Webhook');
 
+/** A delivery endpoint: an http(s) URL (the pattern says so in the document, as `format: uri` alone does not). */
+const WebhookUrlSchema = z.url({ protocol: /^https?$/ }).max(2048).openapi({ pattern: '^[Hh][Tt][Tt][Pp][Ss]?:' });
+
 /** Body of POST /v1/webhooks. */
 export const CreateWebhookSchema = z
   .object({
-    url: z.url({ protocol: /^https?$/ }).max(2048).openapi({ description: 'Delivery endpoint' }),
+    url: WebhookUrlSchema.openapi({ description: 'Delivery endpoint' }),
     events: z.array(EventFilterSchema).min(1).default(['*']).openapi({ description: 'Event filter (defaults to ["*"])' }),
     secret: z.string().min(16).max(256).optional().openapi({ description: 'HMAC signing secret (generated when omitted)' }),
   })
@@ -33,13 +36,13 @@ export const CreateWebhookSchema = z
 /** Body of PATCH /v1/webhooks/:webhookId. */
 export const UpdateWebhookSchema = z
   .object({
-    url: z.url({ protocol: /^https?$/ }).max(2048).optional(),
+    url: WebhookUrlSchema.optional(),
     events: z.array(EventFilterSchema).min(1).optional(),
     enabled: z.boolean().optional().openapi({ description: 'true re-enables a webhook that was disabled after repeated failures' }),
   })
   .strict()
   .refine((b) => Object.keys(b).length > 0, 'give at least one of url, events, enabled')
-  .openapi('UpdateWebhookRequest');
+  .openapi('UpdateWebhookRequest', { minProperties: 1 });
 
 /** Path parameters naming a webhook. */
 export const WebhookParamsSchema = z.object({ webhookId: z.string().regex(/^wh_[A-Za-z0-9_-]{6,64}$/, 'is not a webhook id') });
