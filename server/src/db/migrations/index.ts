@@ -8,6 +8,7 @@ import * as createRecordingTracks from './20261123210000_create_recording_tracks
 import * as createApiKeys from './20261201100000_create_api_keys.js';
 import * as createIdempotencyKeys from './20261201110000_create_idempotency_keys.js';
 import * as createEvents from './20261201120000_create_events.js';
+import * as indexListsByCreation from './20261201130000_index_lists_by_creation.js';
 
 /** Every migration by its timestamped name. Add new ones here; never edit one that has landed. */
 export const migrations: Record<string, Knex.Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261201100000_create_api_keys': createApiKeys,
   '20261201110000_create_idempotency_keys': createIdempotencyKeys,
   '20261201120000_create_events': createEvents,
+  '20261201130000_index_lists_by_creation': indexListsByCreation,
 };
