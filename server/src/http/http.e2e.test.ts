@@ -28,6 +28,16 @@ describe('every failure is RFC 9457 problem+json', () => {
     expect(p.detail).toBe('No route for GET /v1/nope');
   });
 
+  it('a path served with other methods → 405 with Allow (found by schemathesis: it was a 404)', async () => {
+    const put = await request(t.app).put('/v1/rooms').set('X-API-Key', t.apiKey).send({});
+    expect(expectProblem(put, 405, 'method-not-allowed').detail).toBe('PUT is not served on /v1/rooms; it takes GET, HEAD, POST');
+    expect(put.headers.allow).toBe('GET, HEAD, POST');
+    const trace = await request(t.app).trace('/v1/rooms/some-room/participants/someone').set('X-API-Key', t.apiKey);
+    expectProblem(trace, 405, 'method-not-allowed');
+    expect(trace.headers.allow).toBe('DELETE');
+    expectProblem(await request(t.app).put('/v1/nope').set('X-API-Key', t.apiKey), 404, 'not-found');
+  });
+
   it('malformed JSON → 400', async () => {
     const res = await request(t.app).post('/v1/rooms').set('X-API-Key', t.apiKey).set('Content-Type', 'application/json').send('{"name": ');
     expect(expectProblem(res, 400, 'bad-request').detail).toMatch(/^Malformed JSON body/);

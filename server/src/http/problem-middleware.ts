@@ -1,4 +1,4 @@
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Application, ErrorRequestHandler, RequestHandler } from 'express';
 import {
   BadRequestError,
   HttpError,
@@ -10,10 +10,39 @@ import {
 } from './errors.js';
 import { isDatabaseUnavailable, isUnstorableText } from '../db/db-errors.js';
 
-/** Turns an unmatched route into a 404 problem. */
-export const notFoundHandler: RequestHandler = (req, _res, next) => {
-  next(new NotFoundError(`No route for ${req.method} ${req.path}`));
+/**
+ * Turns an unmatched request into a problem: 405 with `Allow` when the path is served with other
+ * methods (RFC 9110 §15.5.6), else 404.
+ */
+export const notFoundHandler: RequestHandler = (req, res, next) => {
+  const allowed = allowedMethods(req.app, req.path);
+  if (allowed.length === 0) return next(new NotFoundError(`No route for ${req.method} ${req.path}`));
+  res.setHeader('Allow', allowed.join(', '));
+  next(new HttpError(405, 'method-not-allowed', 'Method Not Allowed', `${req.method} is not served on ${req.path}; it takes ${allowed.join(', ')}`));
 };
+
+/** A layer of Express 5's router stack, as far as finding a path's methods needs. */
+interface StackLayer {
+  match(path: string): boolean;
+  route?: { methods: Record<string, boolean> };
+  handle?: { stack?: StackLayer[] };
+}
+
+/** The methods the app's routes serve on `path` (HEAD wherever GET is, as Express answers it). */
+function allowedMethods(app: Application, path: string): string[] {
+  const methods = new Set<string>();
+  const visit = (stack: StackLayer[]) => {
+    for (const layer of stack) {
+      if (!layer.match(path)) continue;
+      if (layer.route) for (const m of Object.keys(layer.route.methods)) if (m !== '_all') methods.add(m.toUpperCase());
+      // Our routers are mounted at the root, so a nested router sees the same path.
+      if (layer.handle?.stack) visit(layer.handle.stack);
+    }
+  };
+  visit((app as unknown as { router: { stack: StackLayer[] } }).router.stack);
+  if (methods.has('GET')) methods.add('HEAD');
+  return [...methods].sort();
+}
 
 /** Rejects a request that has a body which is not JSON, before the body parser sees it. */
 export const requireJsonBody: RequestHandler = (req, _res, next) => {
