@@ -1,5 +1,8 @@
 // npm run bench: POST /v1/token throughput and latency under concurrent load on loopback, for the
-// control plane and for a bare node:http baseline signing the same JWT, measured in the same run.
+// control plane (API key with its scope, rate limit in Redis, the idempotency middleware: all on)
+// and, in the same run, for two baselines signing the same JWT: a bare node:http handler and an
+// empty Express 5 app. A last row sends a fresh Idempotency-Key with every request, as the SDK does.
+import { randomUUID } from 'node:crypto';
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -29,7 +32,7 @@ async function start(script: string): Promise<{ child: ChildProcess; port: numbe
   return { child, port };
 }
 
-async function load(port: number, duration: number): Promise<Figures> {
+async function load(port: number, duration: number, idempotencyKeys: boolean): Promise<Figures> {
   const result = await autocannon({
     url: `http://127.0.0.1:${port}/v1/token`,
     method: 'POST',
@@ -37,16 +40,19 @@ async function load(port: number, duration: number): Promise<Figures> {
     body: TOKEN_BODY,
     connections: CONNECTIONS,
     duration,
+    ...(idempotencyKeys
+      ? { requests: [{ setupRequest: (r: autocannon.Request) => ({ ...r, headers: { ...r.headers, 'idempotency-key': randomUUID() } }) }] }
+      : {}),
   });
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx };
 }
 
-async function measure(name: string, script: string): Promise<Figures> {
+async function measure(name: string, script: string, idempotencyKeys = false): Promise<Figures> {
   const { child, port } = await start(script);
   try {
-    await load(port, 2); // warm-up: JIT, connection pools
+    await load(port, 2, idempotencyKeys); // warm-up: JIT, connection pools
     const runs: Figures[] = [];
-    for (let i = 0; i < ROUNDS; i++) runs.push(await load(port, DURATION_S));
+    for (let i = 0; i < ROUNDS; i++) runs.push(await load(port, DURATION_S, idempotencyKeys));
     const best = runs.reduce((a, b) => (b.rps > a.rps ? b : a));
     console.log(`  ${name.padEnd(28)} ${best.rps.toFixed(0).padStart(7)} req/s   p50 ${best.p50.toFixed(1).padStart(6)} ms   p99 ${best.p99.toFixed(1).padStart(6)} ms   errors ${best.errors}`);
     return best;
@@ -56,10 +62,14 @@ async function measure(name: string, script: string): Promise<Figures> {
 }
 
 console.log(`POST /v1/token, ${CONNECTIONS} connections, ${ROUNDS}×${DURATION_S}s after a 2 s warm-up (best round), loopback`);
-const bare = await measure('baseline (bare node:http)', './bare-token-server.ts');
+const bare = await measure('baseline: bare node:http', './bare-token-server.ts');
+const empty = await measure('baseline: empty Express 5', './express-token-server.ts');
 const app = await measure('rtcstack control plane', './app-token-server.ts');
-console.log(`  ratio control plane / baseline: ${(app.rps / bare.rps).toFixed(2)}× throughput (goal ≥ 0.80×), p99 ${(app.p99 / bare.p99).toFixed(2)}×`);
-if (app.errors > 0 || bare.errors > 0) {
+const keyed = await measure('  … with an Idempotency-Key', './app-token-server.ts', true);
+console.log(`  ratio control plane / empty Express 5: ${(app.rps / empty.rps).toFixed(2)}× throughput (goal ≥ 0.80×), p99 ${(app.p99 / empty.p99).toFixed(2)}×`);
+console.log(`  ratio empty Express 5 / bare node:http: ${(empty.rps / bare.rps).toFixed(2)}× (the framework alone); control plane / bare: ${(app.rps / bare.rps).toFixed(2)}×`);
+console.log(`  ratio with an Idempotency-Key per request / without: ${(keyed.rps / app.rps).toFixed(2)}× (one Postgres claim and one write per request)`);
+if ([bare, empty, app, keyed].some((f) => f.errors > 0)) {
   console.error('  some requests failed; the figures above are not trustworthy');
   process.exitCode = 1;
 }
