@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { EventFilter, EventType } from '../livekit-events/event-catalogue.js';
+import { failureStreaks } from './failure-streaks.js';
 import { EventsStore } from '../events/events-store.js';
 
 const randomId = (prefix: string) => `${prefix}_${randomBytes(9).toString('base64url')}`;
@@ -41,6 +42,29 @@ export interface Delivery {
   lastError: string | null;
   createdAt: string;
   deliveredAt: string | null;
+}
+
+/**
+ * A CTE that makes the one statement it heads commit without waiting for the WAL to reach disk
+ * (`SET LOCAL synchronous_commit` without a transaction's extra round trips: a lone statement is its
+ * own transaction). Fit for the outbox's claims and attempt records only: losing one in a crash
+ * means an attempt made once more after its lease, which at-least-once delivery already allows
+ * (receivers dedupe by event id). The statement must reference it (`EXISTS (SELECT FROM
+ * async_commit)`), which Postgres evaluates once, before the first row changes.
+ */
+const ASYNC_COMMIT = `async_commit AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true))`;
+
+/** A delivery claimed by a worker, with where it goes and how long it has waited so far. */
+export type ClaimedDelivery = Delivery & { url: string; secret: string; queuedMs: number };
+
+/** One finished attempt and where it leaves its delivery. */
+export interface RecordedAttempt {
+  deliveryId: string;
+  webhookId: string;
+  /** The delivery's attempt number this claim made (its `attempts` after the claim). */
+  attempt: number;
+  result: { statusCode: number | null; latencyMs: number; error: string | null };
+  next: { status: 'succeeded' | 'failed' | 'pending'; retryInMs?: number };
 }
 
 type Row = Record<string, unknown>;
@@ -154,17 +178,17 @@ export class WebhooksStore {
   /**
    * Claims up to `limit` due deliveries of enabled webhooks for this worker (a disabled webhook's
    * queue waits until PATCH re-enables it). SKIP LOCKED lets several replicas claim side by side
-   * without taking the same row; a claim whose worker died expires after `leaseMs`.
+   * without taking the same row; a claim whose worker died expires after `leaseMs`. Each claim
+   * bumps `attempts`, which therefore also names the claim (see recordAttempts).
    */
-  async claimDue(limit: number, leaseMs: number): Promise<Array<Delivery & { url: string; secret: string }>> {
-    const { rows } = (await this.db.transaction(async (trx) => {
-      // A claim lost in a crash only delays a retry until its lease expires: no need to wait for fsync.
-      await trx.raw('SET LOCAL synchronous_commit TO OFF');
-      return trx.raw(
-      `UPDATE webhook_deliveries d
+  async claimDue(limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
+    const { rows } = (await this.db.raw(
+      `WITH ${ASYNC_COMMIT}
+       UPDATE webhook_deliveries d
           SET status = 'delivering', attempts = d.attempts + 1, locked_until = now() + (? * interval '1 millisecond')
          FROM webhooks w
-        WHERE d.webhook_id = w.id
+        WHERE EXISTS (SELECT FROM async_commit)
+          AND d.webhook_id = w.id
           AND w.enabled
           AND d.id IN (SELECT id FROM webhook_deliveries
                         WHERE ((status = 'pending' AND next_attempt_at <= now())
@@ -172,53 +196,70 @@ export class WebhooksStore {
                           AND webhook_id IN (SELECT id FROM webhooks WHERE enabled)
                         ORDER BY next_attempt_at
                         LIMIT ? FOR UPDATE SKIP LOCKED)
-      RETURNING d.*, w.url, w.secret`,
-        [leaseMs, limit],
-      );
-    })) as { rows: Row[] };
-    return rows.map((r) => ({ ...toDelivery(r), url: r.url as string, secret: r.secret as string }));
+      RETURNING d.*, w.url, w.secret, (extract(epoch FROM now() - d.created_at) * 1000)::float8 AS queued_ms`,
+      [leaseMs, limit],
+    )) as { rows: Row[] };
+    return rows.map((r) => ({ ...toDelivery(r), url: r.url as string, secret: r.secret as string, queuedMs: r.queued_ms as number }));
   }
 
-  /** Records one attempt and moves the delivery (and its webhook's failure count) on. */
-  async recordAttempt(
-    d: Pick<Delivery, 'id' | 'webhookId'>,
-    a: { statusCode: number | null; latencyMs: number; error: string | null },
-    next: { status: 'succeeded' | 'failed' | 'pending'; retryInMs?: number },
-    disableAfter: number,
-  ): Promise<void> {
-    await this.db.transaction(async (trx) => {
-      // Losing this record in a crash means one more attempt later (deliveries are at-least-once and
-      // carry the event id for the receiver's idempotency), so it need not wait for fsync.
-      await trx.raw('SET LOCAL synchronous_commit TO OFF');
-      await trx('webhook_attempts').insert({ delivery_id: d.id, status_code: a.statusCode, latency_ms: a.latencyMs, error: a.error });
-      await trx('webhook_deliveries')
-        .where({ id: d.id })
-        .update({
-          status: next.status,
-          locked_until: null,
-          last_status_code: a.statusCode,
-          last_latency_ms: a.latencyMs,
-          last_error: a.error,
-          delivered_at: next.status === 'succeeded' ? trx.fn.now() : null,
-          next_attempt_at: next.status === 'pending' ? trx.raw(`now() + (? * interval '1 millisecond')`, [next.retryInMs ?? 0]) : trx.fn.now(),
-        });
-      if (next.status === 'succeeded') {
-        // Only touch the webhook row when there is a streak to reset: concurrent successes would
-        // otherwise all queue on that one row's lock.
-        await trx('webhooks').where({ id: d.webhookId }).andWhere('consecutive_failures', '>', 0).update({ consecutive_failures: 0 });
-      } else {
-        await trx('webhooks')
-          .where({ id: d.webhookId })
-          .update({
-            consecutive_failures: trx.raw('consecutive_failures + 1'),
-            enabled: trx.raw('CASE WHEN consecutive_failures + 1 >= ? THEN false ELSE enabled END', [disableAfter]),
-            disabled_reason: trx.raw(`CASE WHEN consecutive_failures + 1 >= ? THEN ? ELSE disabled_reason END`, [
-              disableAfter,
-              `disabled after ${disableAfter} consecutive failed attempts; re-enable with PATCH {"enabled": true}`,
-            ]),
-          });
-      }
-    });
+  /**
+   * Records a batch of attempts in one statement, in the order they finished: every attempt gets
+   * its row, each delivery moves on, and each webhook's failure streak (and disabling) comes out as
+   * if the attempts had been recorded one by one. A delivery is moved only if it is still the claim
+   * that made the attempt (`delivering` with that attempt number): an attempt that outlived its lease
+   * and was claimed again elsewhere, or was put back by redeliver, is recorded without undoing that.
+   */
+  async recordAttempts(attempts: RecordedAttempt[], disableAfter: number): Promise<void> {
+    if (attempts.length === 0) return;
+    const streaks = failureStreaks(attempts);
+    const reason = `disabled after ${disableAfter} consecutive failed attempts; re-enable with PATCH {"enabled": true}`;
+    await this.db.raw(
+      `WITH ${ASYNC_COMMIT},
+       a AS (
+         SELECT * FROM jsonb_to_recordset(?::jsonb)
+                    AS a(id text, attempt int, status text, status_code int, latency_ms int, error text, retry_ms int)
+       ), logged AS (
+         -- joined so that a delivery deleted meanwhile (its webhook was) is skipped, not a foreign-key error
+         INSERT INTO webhook_attempts (delivery_id, status_code, latency_ms, error)
+         SELECT a.id, a.status_code, a.latency_ms, a.error FROM a JOIN webhook_deliveries d ON d.id = a.id
+       ), moved AS (
+         UPDATE webhook_deliveries d
+            SET status = a.status, locked_until = NULL,
+                last_status_code = a.status_code, last_latency_ms = a.latency_ms, last_error = a.error,
+                delivered_at = CASE WHEN a.status = 'succeeded' THEN now() END,
+                next_attempt_at = CASE WHEN a.status = 'pending' THEN now() + a.retry_ms * interval '1 millisecond' ELSE now() END
+           FROM a
+          WHERE d.id = a.id AND d.status = 'delivering' AND d.attempts = a.attempt
+       )
+       UPDATE webhooks w
+          SET consecutive_failures = CASE WHEN s.reset THEN s.tail ELSE w.consecutive_failures + s.lead END,
+              enabled = CASE WHEN (s.lead > 0 AND w.consecutive_failures + s.lead >= ?) OR s.peak >= ? THEN false ELSE w.enabled END,
+              disabled_reason = CASE WHEN (s.lead > 0 AND w.consecutive_failures + s.lead >= ?) OR s.peak >= ? THEN ? ELSE w.disabled_reason END
+         FROM jsonb_to_recordset(?::jsonb) AS s(webhook_id text, lead int, reset bool, tail int, peak int)
+        WHERE EXISTS (SELECT FROM async_commit)
+          -- a success touches the webhook only when there is a streak to reset: every replica shares the row's lock
+          AND w.id = s.webhook_id AND (s.lead > 0 OR s.peak > 0 OR (s.reset AND w.consecutive_failures > 0))`,
+      [
+        // One JSON parameter each: knex would spread a JS array binding into a list of parameters.
+        JSON.stringify(
+          attempts.map((x) => ({
+            id: x.deliveryId,
+            attempt: x.attempt,
+            status: x.next.status,
+            status_code: x.result.statusCode,
+            latency_ms: x.result.latencyMs,
+            error: x.result.error,
+            retry_ms: x.next.retryInMs ?? 0,
+          })),
+        ),
+        disableAfter,
+        disableAfter,
+        disableAfter,
+        disableAfter,
+        reason,
+        JSON.stringify(streaks.map((s) => ({ webhook_id: s.webhookId, lead: s.lead, reset: s.reset, tail: s.tail, peak: s.peak }))),
+      ],
+    );
   }
 
   /** A webhook's deliveries, newest first: the window's rows with their keyset positions. */

@@ -8,6 +8,7 @@ import { waitFor } from '../../test/wait.js';
 import { startReceiver } from '../../test/webhook-receiver.js';
 import { LIVEKIT_WEBHOOK_PATH } from '../livekit-events/livekit-events-routes.js';
 import { EVENT_ID_HEADER, SIGNATURE_HEADER, verifyWebhook } from './signature.js';
+import { WebhooksStore } from './webhooks-store.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -148,6 +149,97 @@ describe('the outbox', () => {
     } finally {
       await rx.close();
       await t.close();
+    }
+  });
+});
+
+describe('the outbox across replicas and crashes', () => {
+  const env = { WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_POLL_MS: '50', WEBHOOK_CONCURRENCY: '8' };
+  /** Queues one room_created event for every subscribed webhook, as LiveKit's webhook would. */
+  const queue = (app: TestApp, id: string) =>
+    app.services.livekitEvents.receive(new WebhookEvent({ event: 'room_started', id, room: { name: `${app.prefix}-r` } } as never) as never);
+
+  it('two replicas drain one outbox side by side: every event arrives once, every attempt is recorded', { timeout: 90_000 }, async () => {
+    const a = await createTestApp(env);
+    const b = await createTestApp(env, { replicaOf: a });
+    const rx = await startReceiver();
+    try {
+      const hook = (await a.api.post('/v1/webhooks', { url: rx.url, events: ['room_created'] })).body;
+      await Promise.all([a.services.deliveryWorker.start(), b.services.deliveryWorker.start()]);
+      const ids = Array.from({ length: 120 }, (_, i) => `EV_${a.prefix}_r${i}`);
+      for (let i = 0; i < ids.length; i += 10) await Promise.all(ids.slice(i, i + 10).map((id) => queue(i % 20 === 0 ? a : b, id)));
+      await waitFor('every delivery to succeed', async () => {
+        const row = await a.deps.db('webhook_deliveries').where({ webhook_id: hook.id }).whereNot({ status: 'succeeded' }).count<{ count: string }[]>({ count: '*' });
+        return Number(row[0]!.count) === 0 && rx.received.length >= ids.length;
+      }, 60_000);
+      const got = rx.received.map((r) => r.headers[EVENT_ID_HEADER.toLowerCase()] as string);
+      expect(got.sort()).toEqual([...ids].sort()); // each once: no replica took another's claim
+      const deliveries = await a.deps.db('webhook_deliveries').where({ webhook_id: hook.id });
+      expect(deliveries).toHaveLength(ids.length);
+      expect(deliveries.every((d: { attempts: number }) => d.attempts === 1)).toBe(true);
+      const attempts = await a.deps.db('webhook_attempts').whereIn('delivery_id', deliveries.map((d: { id: string }) => d.id));
+      expect(attempts).toHaveLength(ids.length);
+      expect(attempts.every((x: { status_code: number }) => x.status_code === 200)).toBe(true);
+    } finally {
+      await rx.close();
+      await b.close();
+      await a.close();
+    }
+  });
+
+  it('a claim whose worker died is delivered by another after its lease, and the dead claim cannot undo it', { timeout: 60_000 }, async () => {
+    const a = await createTestApp(env);
+    const rx = await startReceiver();
+    try {
+      const hook = (await a.api.post('/v1/webhooks', { url: rx.url, events: ['room_created'] })).body;
+      await queue(a, `EV_${a.prefix}_crash`);
+      // A replica claims the delivery for 1.5 s and dies before sending it.
+      const store = new WebhooksStore(a.deps.db);
+      const [dead] = await store.claimDue(10, 1500);
+      expect(dead).toMatchObject({ webhookId: hook.id, attempts: 1, status: 'delivering' });
+      await a.services.deliveryWorker.start();
+      const d = await waitFor('the delivery after the lease', async () => {
+        const [row] = await a.deps.db('webhook_deliveries').where({ id: dead!.id });
+        return row.status === 'succeeded' ? row : undefined;
+      }, 30_000);
+      expect(d.attempts).toBe(2);
+      expect(rx.received).toHaveLength(1);
+      // The dead replica comes back and records its old attempt as a 503: its claim is gone, so the
+      // attempt is logged but the delivery stays delivered (and is not retried).
+      await store.recordAttempts(
+        [{ deliveryId: dead!.id, webhookId: hook.id, attempt: 1, result: { statusCode: 503, latencyMs: 5, error: 'HTTP 503' }, next: { status: 'pending', retryInMs: 0 } }],
+        50,
+      );
+      const [after] = await a.deps.db('webhook_deliveries').where({ id: dead!.id });
+      expect(after).toMatchObject({ status: 'succeeded', attempts: 2, last_status_code: 200 });
+      const logged = await a.deps.db('webhook_attempts').where({ delivery_id: dead!.id }).orderBy('id');
+      expect(logged.map((x: { status_code: number }) => x.status_code)).toEqual([200, 503]);
+    } finally {
+      await rx.close();
+      await a.close();
+    }
+  });
+
+  it('stop() sends what it claimed and records it before returning', { timeout: 60_000 }, async () => {
+    const a = await createTestApp(env);
+    const rx = await startReceiver();
+    try {
+      const hook = (await a.api.post('/v1/webhooks', { url: rx.url, events: ['room_created'] })).body;
+      const ids = Array.from({ length: 40 }, (_, i) => `EV_${a.prefix}_stop${i}`);
+      for (const id of ids) await queue(a, id);
+      await a.services.deliveryWorker.start();
+      await waitFor('the first arrival', async () => rx.received.length > 0, 30_000, 5);
+      await a.services.deliveryWorker.stop();
+      // Nothing is left claimed: each delivery is either untouched or delivered and recorded.
+      const rows = await a.deps.db('webhook_deliveries').where({ webhook_id: hook.id });
+      expect(rows.filter((r: { status: string }) => r.status === 'delivering')).toEqual([]);
+      const delivered = rows.filter((r: { status: string }) => r.status === 'succeeded');
+      expect(delivered.length).toBe(rx.received.length);
+      await a.services.deliveryWorker.start();
+      await waitFor('the rest', async () => rx.received.length === ids.length, 30_000);
+    } finally {
+      await rx.close();
+      await a.close();
     }
   });
 });
