@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../test/test-app.js';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { WebhookEvent } from '@livekit/protocol';
 import { AccessToken } from 'livekit-server-sdk';
 import { waitFor } from '../test/wait.js';
@@ -14,7 +14,8 @@ import { EVENT_ID_HEADER } from './webhooks/signature.js';
 function startServer(env: Record<string, string>): { proc: ChildProcess; output: () => string; exited: Promise<number | null> } {
   let output = '';
   const proc = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'main.ts')], {
-    env: { ...process.env, ...env },
+    // A rate-limit bucket of its own: API_SECRET's default one is shared by every process on this Redis.
+    env: { ...process.env, RATE_LIMIT_KEY_PREFIX: `rtcstack-test:${randomBytes(6).toString('hex')}`, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   proc.stdout!.on('data', (d: Buffer) => (output += d.toString()));

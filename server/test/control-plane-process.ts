@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { freePort } from './sidecar-process.js';
@@ -20,7 +21,8 @@ export async function startControlPlane(env: Record<string, string>, readyTimeou
   const port = await freePort();
   const main = join(import.meta.dirname, '..', 'src', 'main.ts');
   const proc = spawn(process.execPath, ['--import', 'tsx', main], {
-    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn', ...env },
+    // A rate-limit bucket of its own (API_SECRET's default one is shared by every process on this Redis).
+    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn', RATE_LIMIT_KEY_PREFIX: `rtcstack-test:${randomBytes(6).toString('hex')}`, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
