@@ -1,5 +1,6 @@
-import { AccessToken, TokenVerifier } from 'livekit-server-sdk';
+import { TokenVerifier } from 'livekit-server-sdk';
 import { ROLES, type Role, type TokenRequest, type TokenResponse } from './tokens-schemas.js';
+import { LiveKitTokenSigner } from './livekit-token-signer.js';
 import { grantsForRole, ROLE_ATTRIBUTE } from './role-grants.js';
 
 /** Who a verified participant token says its bearer is. */
@@ -12,26 +13,27 @@ export interface ParticipantPrincipal {
 /** Issues LiveKit access tokens for participants and verifies the ones we issued. */
 export class TokensService {
   private readonly verifier: TokenVerifier;
+  private readonly signer: LiveKitTokenSigner;
 
   constructor(private readonly opts: { apiKey: string; apiSecret: string; publicUrl: string; ttlSeconds: number }) {
     this.verifier = new TokenVerifier(opts.apiKey, opts.apiSecret);
+    this.signer = new LiveKitTokenSigner(opts.apiKey, opts.apiSecret);
   }
 
   /** Signs a token whose grants follow the role, with metadata and role attached to the participant. */
   async issue(req: TokenRequest): Promise<TokenResponse> {
-    const at = new AccessToken(this.opts.apiKey, this.opts.apiSecret, {
+    const { token, exp } = this.signer.sign({
       identity: req.userId,
-      name: req.name,
-      ttl: this.opts.ttlSeconds,
-      metadata: req.metadata === undefined ? undefined : JSON.stringify(req.metadata),
-      attributes: { [ROLE_ATTRIBUTE]: req.role },
+      ttlSeconds: this.opts.ttlSeconds,
+      grants: {
+        name: req.name,
+        metadata: req.metadata === undefined ? undefined : JSON.stringify(req.metadata),
+        attributes: { [ROLE_ATTRIBUTE]: req.role },
+        video: grantsForRole(req.role, req.roomId),
+      },
     });
-    at.addGrant(grantsForRole(req.role, req.roomId));
-    const token = await at.toJwt();
-    // Report the expiry the token really carries: AccessToken stamps exp when it signs.
-    const { exp } = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as { exp: number };
-    const expiresAt = new Date(exp * 1000).toISOString();
-    return { token, url: this.opts.publicUrl, expiresAt };
+    // The expiry the token really carries.
+    return { token, url: this.opts.publicUrl, expiresAt: new Date(exp * 1000).toISOString() };
   }
 
   /** Verifies a participant token (signature, expiry) and returns its bearer, or undefined if it is not ours or not valid. */
