@@ -1,5 +1,4 @@
 import express, { type Express } from 'express';
-import helmet from 'helmet';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { registerApiKeyRoutes } from './api-keys/api-keys-routes.js';
@@ -16,6 +15,7 @@ import { HealthService } from './health/health-service.js';
 import { SidecarProbe } from './health/sidecar-probe.js';
 import { keyAuthenticator } from './http/auth.js';
 import { requestLogger } from './http/logging.js';
+import { securityHeaders } from './http/security-headers.js';
 import { buildOpenApiDocument, createApiRegistry } from './http/openapi.js';
 import { notFoundHandler, problemHandler, requireJsonBody } from './http/problem-middleware.js';
 import { defineRoute, type RouteContext } from './http/route.js';
@@ -224,7 +224,7 @@ export function createApp(deps: AppDeps, services: ReturnType<typeof createServi
   app.use(requestLogger(logger));
   // Ahead of every route, so that a key's refusals (a missing scope, a rate limit) are counted too.
   app.use(services.apiKeyUsage.middleware);
-  app.use(helmet());
+  app.use(securityHeaders()); // helmet's defaults, worked out once
   app.use(requireJsonBody);
   const json = express.json({ limit: config.http.bodyLimit, strict: true, type: ['application/json', 'application/*+json'] });
   // Sidecars hand in whole transcripts on the internal routes, which therefore take larger bodies.
