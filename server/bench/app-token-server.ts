@@ -6,10 +6,11 @@ import { createApp, createDeps } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { migrateLatest } from '../src/db/knex.js';
 import { createLogger } from '../src/http/logging.js';
+import { serveBench } from './bench-child.js';
 import { BENCH_ENV } from './bench-env.js';
 
 const config = loadConfig({ ...BENCH_ENV, DATABASE_URL: process.env.DATABASE_URL ?? BENCH_ENV.DATABASE_URL });
 const deps = createDeps(config, createLogger(config.logLevel));
 if (process.env.DATABASE_URL) await migrateLatest(deps.db);
 const app = createApp(deps);
-const server = app.listen(0, '127.0.0.1', () => process.send?.({ port: (server.address() as { port: number }).port }));
+serveBench(app.listen(0, '127.0.0.1'));

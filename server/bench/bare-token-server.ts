@@ -2,6 +2,7 @@
 // no validation, no logging. What the control plane's token route costs is measured against this.
 import { createServer } from 'node:http';
 import { AccessToken } from 'livekit-server-sdk';
+import { serveBench } from './bench-child.js';
 import { BENCH_ENV } from './bench-env.js';
 
 const server = createServer((req, res) => {
@@ -24,4 +25,4 @@ const server = createServer((req, res) => {
     })();
   });
 });
-server.listen(0, '127.0.0.1', () => process.send?.({ port: (server.address() as { port: number }).port }));
+serveBench(server.listen(0, '127.0.0.1'));

@@ -2,6 +2,7 @@
 // with nothing else: what the framework alone costs. The control plane is measured against it.
 import express from 'express';
 import { AccessToken } from 'livekit-server-sdk';
+import { serveBench } from './bench-child.js';
 import { BENCH_ENV } from './bench-env.js';
 
 const app = express();
@@ -18,4 +19,4 @@ app.post('/v1/token', async (req, res) => {
   at.addGrant({ room: body.roomId, roomJoin: true, canPublish: true, canSubscribe: true, canPublishData: true, canUpdateOwnMetadata: true, roomAdmin: false });
   res.json({ token: await at.toJwt(), url: BENCH_ENV.LIVEKIT_PUBLIC_URL, expiresAt: new Date(Date.now() + 3600_000).toISOString() });
 });
-const server = app.listen(0, '127.0.0.1', () => process.send?.({ port: (server.address() as { port: number }).port }));
+serveBench(app.listen(0, '127.0.0.1'));
